@@ -1,0 +1,57 @@
+namespace Mediator.Control;
+
+/// <summary>
+/// The counters of a StatsReply, in wire order: a StatsReply body is a u32 queue id, a u32 count N,
+/// then N u64 values indexed by this enum. New counters are only ever appended.
+/// </summary>
+public enum QueueCounter
+{
+    /// <summary>TX requests taken from the client's ring.</summary>
+    TxRequests,
+    /// <summary>TX requests that passed validation and went to the device.</summary>
+    TxAccepted,
+    /// <summary>TX completions the device reported done (sent on the wire).</summary>
+    TxSent,
+    /// <summary>Bytes of <see cref="TxSent"/>.</summary>
+    TxBytes,
+    /// <summary>TX requests refused (sum of the TX refusal reasons).</summary>
+    TxRefused,
+    /// <summary>Fill entries taken from the client's ring.</summary>
+    FillRequests,
+    /// <summary>Fill entries refused (not the client's, misaligned, out of bounds).</summary>
+    FillRefused,
+    /// <summary>RX descriptors armed at the device.</summary>
+    RxArmed,
+    /// <summary>Frames delivered on the client's RX ring.</summary>
+    RxDelivered,
+    /// <summary>Bytes of <see cref="RxDelivered"/>.</summary>
+    RxBytes,
+    /// <summary>Frames for this queue the device dropped because no RX buffer was armed.</summary>
+    RxNoBuffer,
+    /// <summary>Producer indices from the client that claimed more entries than the ring holds.</summary>
+    RingIndexInvalid,
+    /// <summary>Kicks the broker received on its eventfds.</summary>
+    Wakeups,
+    /// <summary>Notifications the broker sent on the client's eventfds.</summary>
+    Notifications,
+    /// <summary>Refusals: offset out of bounds.</summary>
+    RefusedOffsetOutOfBounds,
+    /// <summary>Refusals: zero length.</summary>
+    RefusedLengthZero,
+    /// <summary>Refusals: shorter than an Ethernet header.</summary>
+    RefusedFrameTooShort,
+    /// <summary>Refusals: longer than allowed.</summary>
+    RefusedFrameTooLong,
+    /// <summary>Refusals: crosses a frame boundary.</summary>
+    RefusedCrossesFrameBoundary,
+    /// <summary>Refusals: reserved bits set.</summary>
+    RefusedReservedBitsSet,
+    /// <summary>Refusals: frame not owned by the client at the time (in flight, posted for RX).</summary>
+    RefusedFrameNotOwned,
+    /// <summary>Refusals: fill entry not frame-aligned.</summary>
+    RefusedMisaligned,
+    /// <summary>Requests cancelled by a queue close.</summary>
+    Cancelled,
+    /// <summary>Number of counters.</summary>
+    Count,
+}
