@@ -1,0 +1,257 @@
+using Mediator.Native;
+using Mediator.Nic;
+
+namespace Mediator.Broker.Device;
+
+/// <summary>
+/// One modelled 82599-like NIC function: BAR0 and the MSI-X table (each a memfd-backed shared mapping,
+/// so they can later be handed to a client in DirectMap mode), per-queue TX/RX rings, destination-MAC
+/// steering, interrupt moderation and an attached <see cref="Wire"/>. Created by
+/// <see cref="DeviceModel.AddPort"/>.
+/// </summary>
+/// <remarks>
+/// Deviation from hardware: the device does not trap register writes; it <em>polls</em> the doorbells
+/// (TDT/RDT) and control registers from BAR memory on every step. A driver therefore writes descriptors,
+/// then release-stores the tail; the device acquire-loads it. Statistics registers are cumulative, not
+/// clear-on-read. Frames to ff:ff:ff:ff:ff:ff go to queue 0; frames to a MAC no RAL/RAH filter names
+/// (unicast or multicast) are dropped and counted. All device-side work runs on the stepping thread.
+/// </remarks>
+public sealed unsafe class NicPort : IDisposable
+{
+    private const uint StatusLinkUp = 1u << 1;
+
+    private readonly BusAddressSpace _bus;
+    private readonly MappedMemory _bar0Memory;
+    private readonly MappedMemory _msixMemory;
+    private readonly MmioRegion _bar0;
+    private readonly MmioRegion _msix;
+    private readonly TxQueue[] _tx;
+    private readonly RxQueue[] _rx;
+    private readonly MacFilterTable _filters = new();
+    private readonly InterruptModerator _interrupts;
+    private readonly TokenBucket? _pacer;
+    private readonly FrameBatch _txBatch;
+    private readonly PortCounters _counters = new();
+    private int _nextTxQueue;
+
+    internal NicPort(int index, NicPortOptions options, BusAddressSpace bus, BusMaster dma)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.QueueCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.QueueCount, Registers.MaxQueues);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.TxBurst);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.LineRateBitsPerSecond);
+        Index = index;
+        Name = options.Name ?? $"port{index}";
+        QueueCount = options.QueueCount;
+        TxBurst = options.TxBurst;
+        _bus = bus;
+
+        Bar0File = Memfd.Create($"mediator-{Name}-bar0", Registers.Bar0Size);
+        _bar0Memory = MappedMemory.Map(Bar0File, Registers.Bar0Size, MapAccess.ReadWrite);
+        MsixTableFile = Memfd.Create($"mediator-{Name}-msix", MsixEntry.TableSize);
+        _msixMemory = MappedMemory.Map(MsixTableFile, MsixEntry.TableSize, MapAccess.ReadWrite);
+        _bar0 = new MmioRegion(_bar0Memory.Pointer, Registers.Bar0Size);
+        _msix = new MmioRegion(_msixMemory.Pointer, MsixEntry.TableSize);
+        for (int v = 0; v < Registers.MsixVectors; v++)
+        {
+            _msix.Write(v * MsixEntry.Size + 12, MsixEntry.Masked); // entries start masked, as after reset
+        }
+        _bar0.Write(Registers.STATUS, StatusLinkUp);
+
+        // The BARs are on the bus too: a DMA (or MSI-X message) aimed at them writes registers.
+        Bar0Region = bus.Map($"{Name}-bar0", RegionKind.Bar, _bar0Memory.Pointer, Registers.Bar0Size);
+        MsixRegion = bus.Map($"{Name}-msix", RegionKind.Bar, _msixMemory.Pointer, MsixEntry.TableSize);
+
+        _tx = new TxQueue[QueueCount];
+        _rx = new RxQueue[QueueCount];
+        for (int q = 0; q < QueueCount; q++)
+        {
+            int auditQueue = DmaAudit.QueueId(index, q);
+            _tx[q] = new TxQueue(q, auditQueue, _bar0, dma, _counters);
+            _rx[q] = new RxQueue(q, auditQueue, _bar0, dma, _counters);
+        }
+        _interrupts = new InterruptModerator(_bar0, _msix, dma, _counters);
+        _pacer = options.LineRateBitsPerSecond > 0 ? new TokenBucket(options.LineRateBitsPerSecond) : null;
+        _txBatch = new FrameBatch(TxBurst);
+    }
+
+    /// <summary>Position among the model's ports.</summary>
+    public int Index { get; }
+
+    /// <summary>Name for diagnostics.</summary>
+    public string Name { get; }
+
+    /// <summary>Queue pairs.</summary>
+    public int QueueCount { get; }
+
+    /// <summary>Per-queue TX burst.</summary>
+    public int TxBurst { get; }
+
+    /// <summary>The memfd behind BAR0 (<see cref="Registers.Bar0Size"/> bytes).</summary>
+    public FileDescriptor Bar0File { get; }
+
+    /// <summary>The memfd behind the MSI-X table (<see cref="MsixEntry.TableSize"/> bytes).</summary>
+    public FileDescriptor MsixTableFile { get; }
+
+    /// <summary>BAR0 as a bus region (kind <see cref="RegionKind.Bar"/>).</summary>
+    public BusRegion Bar0Region { get; }
+
+    /// <summary>The MSI-X table as a bus region (kind <see cref="RegionKind.Bar"/>).</summary>
+    public BusRegion MsixRegion { get; }
+
+    /// <summary>Where this port's transmitted frames go (null: dropped and counted).</summary>
+    public Wire? TxWire { get; internal set; }
+
+    /// <summary>Audit queue id of queue <paramref name="queue"/> (for <see cref="DmaAudit.SetQueueOwner"/>).</summary>
+    public int AuditQueue(int queue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(queue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(queue, QueueCount);
+        return DmaAudit.QueueId(Index, queue);
+    }
+
+    /// <summary>Driver access: acquire-loads register <paramref name="offset"/> of BAR0.</summary>
+    public uint ReadRegister(int offset) => _bar0.Read(offset);
+
+    /// <summary>Driver access: release-stores register <paramref name="offset"/> (descriptors written before a tail store are visible to the device first).</summary>
+    public void WriteRegister(int offset, uint value) => _bar0.Write(offset, value);
+
+    /// <summary>Driver access: reads and clears EICR atomically (full fence), as the driver's interrupt handler does.</summary>
+    public uint TakeInterruptCause() => _bar0.Exchange(Registers.EICR, 0);
+
+    /// <summary>Driver access: writes MSI-X entry <paramref name="vector"/> (mask first, then address and data, then the control word).</summary>
+    public void WriteMsixEntry(int vector, ulong address, uint data, bool masked = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(vector);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(vector, Registers.MsixVectors);
+        int e = vector * MsixEntry.Size;
+        _msix.Write(e + 12, MsixEntry.Masked); // release: the device never sees a half-written unmasked entry
+        _msix.Write(e, (uint)address);
+        _msix.Write(e + 4, (uint)(address >> 32));
+        _msix.Write(e + 8, data);
+        _msix.Write(e + 12, masked ? MsixEntry.Masked : 0); // release: pairs with the device's acquire of the control word
+    }
+
+    /// <summary>Model-side counters (drop reasons, MSI-X messages).</summary>
+    public PortStatistics Statistics => _counters.Snapshot();
+
+    /// <summary>
+    /// Receives a burst from a wire: steers each frame by destination MAC and DMA-writes it into the
+    /// chosen RX queue. Must be called on the stepping thread. Returns RX descriptors consumed.
+    /// </summary>
+    public int Receive(FrameBatch frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        int delivered = 0;
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (ReceiveOne(frames.FramePointer(i), (uint)frames.FrameLength(i)))
+            {
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    /// <summary>Receives one frame (see <see cref="Receive(FrameBatch)"/>).</summary>
+    public bool Receive(ReadOnlySpan<byte> frame)
+    {
+        fixed (byte* p = frame)
+        {
+            return ReceiveOne(p, (uint)frame.Length);
+        }
+    }
+
+    /// <summary>Re-reads queue enables and MAC filters from BAR0. Called at the start of every step.</summary>
+    internal void Latch()
+    {
+        for (int q = 0; q < QueueCount; q++)
+        {
+            _tx[q].Latch();
+            _rx[q].Latch();
+        }
+        _filters.Refresh(_bar0);
+    }
+
+    /// <summary>
+    /// Round-robin over enabled TX queues, at most <see cref="TxBurst"/> descriptors each and
+    /// <paramref name="budget"/> in all; each queue's burst goes to the wire in one call.
+    /// </summary>
+    internal int StepTransmit(int budget, long now)
+    {
+        int work = 0;
+        int start = _nextTxQueue;
+        for (int i = 0; i < QueueCount && work < budget; i++)
+        {
+            int q = start + i < QueueCount ? start + i : start + i - QueueCount;
+            TxQueue tx = _tx[q];
+            if (!tx.Enabled)
+            {
+                continue;
+            }
+            int done = tx.Process(Math.Min(TxBurst, budget - work), _txBatch, _pacer, now);
+            if (done == 0)
+            {
+                continue;
+            }
+            work += done;
+            if (_txBatch.Count > 0)
+            {
+                Wire? wire = TxWire;
+                if (wire != null)
+                {
+                    wire.Transmit(this, _txBatch);
+                }
+                else
+                {
+                    _counters.NoWireDrops += _txBatch.Count;
+                }
+                _txBatch.Clear();
+            }
+            _interrupts.QueueCause(q, tx: true, DmaAudit.QueueId(Index, q));
+        }
+        _nextTxQueue = start + 1 < QueueCount ? start + 1 : 0;
+        return work;
+    }
+
+    /// <summary>Sends the MSI-X messages that are due.</summary>
+    internal int ServiceInterrupts(long now) => _interrupts.Service(now);
+
+    private bool ReceiveOne(byte* frame, uint length)
+    {
+        if (length < 14)
+        {
+            _counters.RuntDrops++;
+            return false;
+        }
+        ulong mac = MacFilterTable.DestinationOf(new ReadOnlySpan<byte>(frame, 6));
+        int q = mac == MacFilterTable.Broadcast ? 0 : _filters.Lookup(mac);
+        if (q < 0)
+        {
+            _counters.UnknownDestinationDrops++;
+            return false;
+        }
+        if (q >= QueueCount)
+        {
+            _counters.SteeredToBadQueueDrops++;
+            return false;
+        }
+        if (!_rx[q].Deliver(frame, length))
+        {
+            return false;
+        }
+        _interrupts.QueueCause(q, tx: false, DmaAudit.QueueId(Index, q));
+        return true;
+    }
+
+    /// <summary>Takes the BARs off the bus and frees them.</summary>
+    public void Dispose()
+    {
+        _bus.Unmap(Bar0Region);
+        _bus.Unmap(MsixRegion);
+        _bar0Memory.Dispose();
+        _msixMemory.Dispose();
+        Bar0File.Dispose();
+        MsixTableFile.Dispose();
+    }
+}

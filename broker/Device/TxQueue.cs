@@ -1,0 +1,139 @@
+using Mediator.Nic;
+
+namespace Mediator.Broker.Device;
+
+/// <summary>
+/// The device side of one TX ring: latched configuration and the head the device owns. Walks the
+/// descriptors the driver posted (TDH..TDT), fetching each by DMA, copying its frame into the port's
+/// packet buffer, writing back DD when RS asks, then publishing the new TDH.
+/// </summary>
+/// <remarks>
+/// Model limits: one buffer per frame (every descriptor is a whole frame; EOP is assumed); context
+/// descriptors and offloads are not modelled. Configuration (TDBAL/TDBAH/TDLEN) is latched when the
+/// enable bit is seen going from 0 to 1; a descriptor fetch fault stops the queue until the driver
+/// toggles TXDCTL.ENABLE off and on again.
+/// </remarks>
+internal sealed unsafe class TxQueue
+{
+    private readonly int _queue;
+    private readonly int _auditQueue;
+    private readonly MmioRegion _bar;
+    private readonly BusMaster _dma;
+    private readonly PortCounters _counters;
+    private bool _enableSeen;
+    private ulong _ringBase;
+    private uint _count;
+    private uint _head;
+
+    public TxQueue(int queue, int auditQueue, MmioRegion bar, BusMaster dma, PortCounters counters)
+    {
+        _queue = queue;
+        _auditQueue = auditQueue;
+        _bar = bar;
+        _dma = dma;
+        _counters = counters;
+    }
+
+    public bool Enabled { get; private set; }
+
+    /// <summary>Applies TXDCTL: latches the ring on a 0→1 enable edge, stops the queue on 1→0.</summary>
+    public void Latch()
+    {
+        bool enable = (_bar.Read(Registers.TXDCTL(_queue)) & Registers.QueueEnable) != 0; // acquire: pairs with the driver's store
+        if (enable == _enableSeen)
+        {
+            return;
+        }
+        _enableSeen = enable;
+        Enabled = false;
+        if (!enable)
+        {
+            return;
+        }
+        ulong ringBase = _bar.Read(Registers.TDBAL(_queue)) | ((ulong)_bar.Read(Registers.TDBAH(_queue)) << 32);
+        uint length = _bar.Read(Registers.TDLEN(_queue));
+        if (length == 0 || length % 128 != 0 || (ringBase & 127) != 0)
+        {
+            _counters.QueueConfigErrors++;
+            return;
+        }
+        _ringBase = ringBase;
+        _count = length / TxDescriptor.Size;
+        _head = _bar.Read(Registers.TDH(_queue));
+        if (_head >= _count)
+        {
+            _head = 0;
+            _bar.Write(Registers.TDH(_queue), 0);
+        }
+        Enabled = true;
+    }
+
+    /// <summary>
+    /// Processes up to <paramref name="budget"/> posted descriptors into <paramref name="batch"/>;
+    /// returns descriptors consumed (frames sent, skipped or faulted alike).
+    /// </summary>
+    public int Process(int budget, FrameBatch batch, TokenBucket? pacer, long now)
+    {
+        uint tail = _bar.Read(Registers.TDT(_queue)); // acquire: pairs with the driver's release store of TDT after its descriptor writes
+        if (tail >= _count)
+        {
+            _counters.BadTailDoorbells++; // untrusted index: never read outside the ring
+            return 0;
+        }
+        uint head = _head;
+        int done = 0;
+        int sent = 0;
+        while (head != tail && done < budget && !batch.IsFull)
+        {
+            ulong descriptorBus = _ringBase + ((ulong)head * TxDescriptor.Size);
+            TxDescriptor d;
+            if (!_dma.Read(_auditQueue, descriptorBus, &d, TxDescriptor.Size))
+            {
+                _counters.DescriptorFetchFaults++;
+                _bar.Add(Registers.DMAERR, 1);
+                Enabled = false; // a ring that does not translate cannot be walked
+                break;
+            }
+            uint length = d.CmdTypeLen & TxDescriptor.LengthMask;
+            if (pacer != null && !pacer.TryConsume(length, now))
+            {
+                _counters.PacingStalls++;
+                break; // leave it posted; the next step retries once the line has time
+            }
+            if (length == 0 || length > FrameBatch.MaxFrameSize)
+            {
+                _counters.TxMalformed++;
+            }
+            else if (_dma.Read(_auditQueue, d.BufferAddress, batch.ReservePointer(), length))
+            {
+                batch.Commit((int)length);
+                sent++;
+                _counters.TxBytes += length;
+            }
+            else
+            {
+                _counters.DmaFaults++;
+                _bar.Add(Registers.DMAERR, 1); // skip the frame, but still hand the descriptor back
+            }
+            if ((d.CmdTypeLen & TxDescriptor.CmdRs) != 0)
+            {
+                // The frame is in the device's buffer now, so the driver may reuse its buffer.
+                _dma.Write32(_auditQueue, descriptorBus + 12, d.OlinfoStatus | TxDescriptor.StatusDd);
+            }
+            head = head + 1 == _count ? 0 : head + 1;
+            done++;
+        }
+        if (done > 0)
+        {
+            _head = head;
+            _bar.Write(Registers.TDH(_queue), head); // release: pairs with the driver's acquire of TDH; DD stores precede it
+            if (sent > 0)
+            {
+                _counters.TxFrames += sent;
+                _bar.Add(Registers.GPTC, (uint)sent);
+                _bar.Add(Registers.QPTC(_queue), (uint)sent);
+            }
+        }
+        return done;
+    }
+}
