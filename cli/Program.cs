@@ -1,1 +1,13 @@
-return 0;
+using System.CommandLine;
+using Mediator.Cli.Commands;
+
+var root = new RootCommand("Mediator: a safe ring-mediation runtime for fast packet I/O")
+{
+    DemoCommand.Create(),
+    BrokerCommand.Create(),
+    PktgenCommand.Create(),
+    SinkCommand.Create(),
+    EchoCommand.Create(),
+    StatsCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -52,6 +52,16 @@ public enum QueueCounter
     RefusedMisaligned,
     /// <summary>Requests cancelled by a queue close.</summary>
     Cancelled,
+    /// <summary>Broker-wide only: DMA reads the device made (from its audit).</summary>
+    DmaReads,
+    /// <summary>Broker-wide only: DMA writes the device made, MSI-X messages included.</summary>
+    DmaWrites,
+    /// <summary>Broker-wide only: DMA accesses to unmapped bus addresses.</summary>
+    DmaFaults,
+    /// <summary>Broker-wide only: DMA on behalf of a queue that touched memory its client does not own (must stay 0).</summary>
+    DmaViolations,
+    /// <summary>Broker-wide only: 1 while the broker's canary page is intact.</summary>
+    CanaryIntact,
     /// <summary>Number of counters.</summary>
     Count,
 }

@@ -1,0 +1,99 @@
+using Mediator.Broker.Device;
+using Mediator.Broker.Mediation;
+using Mediator.Native;
+using Mediator.Nic;
+
+namespace Mediator.Broker.Hosting;
+
+/// <summary>Builds the device model the configuration describes and wires its interrupts to the data path.</summary>
+internal sealed class BrokerDevice : IDisposable
+{
+    /// <summary>MSI-X vectors the broker uses: one per queue pair, wrapping at 32 (the width of EIMS).</summary>
+    public const int MaxVectors = 32;
+
+    private readonly List<EventFd> _vectors = [];
+
+    private BrokerDevice(DeviceModel model, NicPort port)
+    {
+        Model = model;
+        Port = port;
+    }
+
+    /// <summary>The device model.</summary>
+    public DeviceModel Model { get; }
+
+    /// <summary>Port 0, whose queue pairs serve the clients.</summary>
+    public NicPort Port { get; }
+
+    /// <summary>Creates the model: one port with the configured queue pairs and wire.</summary>
+    public static BrokerDevice Create(BrokerOptions o)
+    {
+        var model = new DeviceModel();
+        try
+        {
+            var port = model.AddPort(new NicPortOptions { QueueCount = o.DeviceQueues, Name = "port0" });
+            switch (o.Wire)
+            {
+                case WireKind.Loopback:
+                    model.AddLoopback(port);
+                    break;
+                case WireKind.Null:
+                    model.AddNullSink(port);
+                    break;
+            }
+            if (o.DetailedDmaAudit)
+            {
+                model.Audit.EnableLog(1 << 16);
+            }
+            return new BrokerDevice(model, port);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Programs the MSI-X vectors to write into the interrupt page and has the data path sleep on the
+    /// matching eventfds, so that a device on its own thread wakes the data path with an interrupt,
+    /// as real hardware does. (With the device stepped inline the data path is awake anyway.)
+    /// </summary>
+    public void RouteInterrupts(SessionSet dataPath, int queues)
+    {
+        int vectors = Math.Min(queues, MaxVectors);
+        uint mask = 0;
+        for (int v = 0; v < vectors; v++)
+        {
+            var fd = new EventFd();
+            _vectors.Add(fd);
+            Model.Interrupts.Register(v, fd);
+            Port.WriteMsixEntry(v, Model.Interrupts.SlotAddress(v), (uint)v);
+            dataPath.AddWakeSource(fd, 0x1_0000_0000UL + (ulong)v);
+            mask |= 1u << v;
+        }
+        Port.WriteRegister(Registers.EIMS, mask);
+    }
+
+    /// <summary>Adds the device's own counters (DMA audit, drops) to a broker-wide stats reply.</summary>
+    public void AddCountersTo(Span<ulong> sum)
+    {
+        var audit = Model.Audit;
+        var port = Port.Statistics;
+        sum[(int)Control.QueueCounter.DmaReads] += (ulong)audit.Reads;
+        sum[(int)Control.QueueCounter.DmaWrites] += (ulong)audit.Writes;
+        sum[(int)Control.QueueCounter.DmaFaults] += (ulong)audit.Faults;
+        sum[(int)Control.QueueCounter.DmaViolations] += (ulong)audit.Violations;
+        sum[(int)Control.QueueCounter.CanaryIntact] = Model.CanaryIntact() ? 1UL : 0UL;
+        sum[(int)Control.QueueCounter.RxNoBuffer] += (ulong)(port.NoDescriptorDrops + port.UnknownDestinationDrops);
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        foreach (var fd in _vectors)
+        {
+            fd.Dispose();
+        }
+    }
+}

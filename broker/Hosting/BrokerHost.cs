@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Mediator.Broker.Hosting;
+
+/// <summary>Builds the broker's Generic Host: configuration, validation at start, logging, systemd.</summary>
+public static class BrokerHost
+{
+    /// <summary>
+    /// Creates the host. Configuration comes from appsettings.json (beside the executable), environment
+    /// variables prefixed MEDIATOR_, then <paramref name="args"/> (e.g. --Broker:SocketPath=/tmp/m.sock),
+    /// later sources winning.
+    /// </summary>
+    public static IHost Build(string[] args, Action<BrokerOptions>? configure = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = false,
+        });
+        builder.Configuration.AddEnvironmentVariables("MEDIATOR_");
+        builder.Configuration.AddCommandLine(args);
+        var options = builder.Services.AddOptions<BrokerOptions>()
+            .Bind(builder.Configuration.GetSection(BrokerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.PostConfigure(configure);
+        }
+        builder.Services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>();
+        builder.Services.AddSingleton<BrokerService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        return builder.Build();
+    }
+}

@@ -1,0 +1,90 @@
+using System.ComponentModel.DataAnnotations;
+using Mediator.Policies;
+
+namespace Mediator.Broker.Hosting;
+
+/// <summary>Which wire the device's port 0 is attached to.</summary>
+public enum WireKind
+{
+    /// <summary>Frames a client sends come back in on the same port, steered by destination MAC.</summary>
+    Loopback,
+    /// <summary>Frames are counted and dropped.</summary>
+    Null,
+}
+
+/// <summary>Who steps the device model.</summary>
+public enum DeviceThreading
+{
+    /// <summary>
+    /// The broker's data-path loop steps the device after each round. Default: on a 2-core machine a
+    /// third busy thread (client, broker, device) would starve one of the others.
+    /// </summary>
+    Inline,
+    /// <summary>The device runs on its own thread, like real hardware (machines with cores to spare).</summary>
+    Thread,
+}
+
+/// <summary>
+/// The broker's configuration (section "Broker" of appsettings.json, MEDIATOR_Broker__* environment
+/// variables, or --Broker:Name=value on the command line). Validated at start: a bad value stops the
+/// broker with a message naming it.
+/// </summary>
+public sealed class BrokerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Broker";
+
+    /// <summary>Path of the control socket.</summary>
+    [Required]
+    [MaxLength(107)]
+    public string SocketPath { get; set; } = "/run/mediator/mediator.sock";
+
+    /// <summary>Mode bits of the control socket file (octal string), e.g. "0666" lets any user connect.</summary>
+    [RegularExpression("^0?[0-7]{3}$")]
+    public string SocketMode { get; set; } = "0666";
+
+    /// <summary>Device queue pairs (one per client queue).</summary>
+    [Range(1, 64)]
+    public int DeviceQueues { get; set; } = 16;
+
+    /// <summary>The wire of port 0.</summary>
+    public WireKind Wire { get; set; } = WireKind.Loopback;
+
+    /// <summary>Who steps the device.</summary>
+    public DeviceThreading DeviceThreading { get; set; } = DeviceThreading.Inline;
+
+    /// <summary>TX requests the broker takes from one client per round (the fairness quantum).</summary>
+    [Range(1, 4096)]
+    public int ClientBudget { get; set; } = 256;
+
+    /// <summary>Idle rounds the data path spins before it sleeps on its eventfds.</summary>
+    [Range(0, 1_000_000)]
+    public int IdleSpins { get; set; } = 2000;
+
+    /// <summary>Interrupt throttle interval of each queue's vectors, in microseconds (0: none).</summary>
+    [Range(0, 1000)]
+    public int InterruptThrottleMicroseconds { get; set; } = 20;
+
+    /// <summary>How long a closing queue waits for the device to finish in-flight frames before cancelling them.</summary>
+    [Range(1, 60_000)]
+    public int DrainTimeoutMilliseconds { get; set; } = 500;
+
+    /// <summary>Most simultaneous client connections.</summary>
+    [Range(1, 4096)]
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>
+    /// Allows policies to grant TxDirect and DirectMap. Off by default; turning it on logs a warning,
+    /// because a client in those modes can make the device read (or write) any memory.
+    /// </summary>
+    public bool EnableUnsafeModes { get; set; }
+
+    /// <summary>Limits for clients no rule matches.</summary>
+    public PolicyRule DefaultPolicy { get; set; } = new() { Name = "default" };
+
+    /// <summary>Rules by peer identity, first match wins.</summary>
+    public List<PolicyRule> Policies { get; set; } = [];
+
+    /// <summary>Records every DMA access in the audit log (costly; for evaluations).</summary>
+    public bool DetailedDmaAudit { get; set; }
+}

@@ -1,0 +1,139 @@
+using Mediator.Broker.Device;
+using Mediator.Control;
+using Microsoft.Extensions.Logging;
+
+namespace Mediator.Broker.Mediation;
+
+/// <summary>
+/// The broker's data-path thread. Each round it serves every queue once, round-robin, with the same
+/// budget (so a flooding client cannot starve another): TX reap + intake (<see cref="TxPath"/>), then
+/// a device step when the device is inline, then RX delivery (<see cref="RxPath"/>). When a number of
+/// rounds find nothing to do it sets need-wakeup on every TX ring and sleeps on the kick eventfds; a
+/// busy-polling client therefore never makes it enter the kernel.
+/// </summary>
+internal sealed class DataPathLoop : IDisposable
+{
+    private readonly DeviceModel _device;
+    private readonly bool _inlineDevice;
+    private readonly uint _budget;
+    private readonly int _idleSpins;
+    private readonly TimeSpan _drainTimeout;
+    private readonly RearmSignal _rearm;
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+    private volatile bool _stop;
+
+    public DataPathLoop(DeviceModel device, bool inlineDevice, int budget, int idleSpins, TimeSpan drainTimeout, RearmSignal rearm, ILogger logger)
+    {
+        _device = device;
+        _inlineDevice = inlineDevice;
+        _budget = (uint)budget;
+        _idleSpins = idleSpins;
+        _drainTimeout = drainTimeout;
+        _rearm = rearm;
+        _logger = logger;
+        Sessions = new SessionSet(s => s.Events.TxKick);
+        _thread = new Thread(Run) { Name = "mediator-datapath", IsBackground = true };
+    }
+
+    /// <summary>The queues served and the command channel.</summary>
+    public SessionSet Sessions { get; }
+
+    /// <summary>Rounds run (for diagnostics and tests).</summary>
+    public long Rounds => Volatile.Read(ref _rounds);
+
+    private long _rounds;
+
+    /// <summary>Set when the loop died of an exception (the broker then stops).</summary>
+    public Exception? Fault { get; private set; }
+
+    public void Start() => _thread.Start();
+
+    public void Stop()
+    {
+        _stop = true;
+        Sessions.Wake();
+        _thread.Join();
+    }
+
+    private void Run()
+    {
+        try
+        {
+            int idle = 0;
+            while (!_stop)
+            {
+                Sessions.ApplyCommands(RemoveSession);
+                int work = Round();
+                _rounds++;
+                if (work != 0)
+                {
+                    idle = 0;
+                }
+                else if (++idle > _idleSpins)
+                {
+                    Sleep();
+                    idle = 0;
+                }
+                else if ((idle & 63) == 0)
+                {
+                    Thread.Yield(); // let a client on the same core run
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Fault = e;
+            Log.DataPathFailed(_logger, e);
+        }
+        finally
+        {
+            Sessions.FailPending();
+        }
+    }
+
+    private int Round()
+    {
+        var sessions = Sessions.Sessions;
+        int work = 0;
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            work += TxPath.Run(sessions[i], _budget);
+        }
+        if (_inlineDevice)
+        {
+            work += _device.Step((int)_budget * Math.Max(1, sessions.Length));
+        }
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            work += RxPath.Run(sessions[i], _budget, _rearm);
+        }
+        return work;
+    }
+
+    private void Sleep()
+    {
+        var sessions = Sessions.Sessions;
+        bool blocked = false;
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            var s = sessions[i];
+            blocked |= s.TxRequests.PrepareToSleep();
+            blocked |= s.TxPosted != s.TxCleaned || s.FillRefusalsIn.Available() != 0
+                || (s.RxCleaned != Volatile.Read(ref s.RxArmed) && s.Driver.RxDone(s.RxCleaned, out _, out _));
+        }
+        // Blocked on a client that does not reap, or on the device: nap briefly rather than spin.
+        // Otherwise sleep until a kick, an interrupt or a command.
+        Sessions.Sleep(blocked ? 1 : 1000, QueueCounter.Wakeups, s => s.DataPathCounters);
+        sessions = Sessions.Sessions;
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            sessions[i].TxRequests.ClearNeedWakeup();
+        }
+    }
+
+    private void RemoveSession(QueueSession s) =>
+        QueueTeardown.Run(s, _drainTimeout, _inlineDevice ? () => _device.Step(1024) : null);
+
+    public void Dispose() => Sessions.Dispose();
+}

@@ -1,0 +1,127 @@
+using Mediator.Abi;
+using Mediator.Native;
+using Mediator.Rings;
+
+namespace Mediator.Broker.Mediation;
+
+/// <summary>
+/// Everything the broker keeps for one client queue: the client's shared memory and rings (seen from
+/// the broker's side), the private bookkeeping the client cannot touch, and the device queue pair that
+/// serves it. Built by <see cref="QueueFactory"/>; served by the data path (<see cref="TxPath"/>,
+/// <see cref="RxPath"/>) and the re-arm worker (<see cref="RxRearm"/>); torn down by
+/// <see cref="QueueTeardown"/>.
+/// </summary>
+public sealed unsafe class QueueSession
+{
+    internal QueueSession(
+        uint clientId, uint queueId, QueueGeometry geometry, QueueLayout layout, int maxFrameLength,
+        QueueMemory memory, QueueDriver driver, QueueEventFds events)
+    {
+        ClientId = clientId;
+        QueueId = queueId;
+        Geometry = geometry;
+        Layout = layout;
+        Memory = memory;
+        Driver = driver;
+        Events = events;
+        UmemSize = geometry.UmemSize;
+        FrameMask = geometry.FrameSize - 1;
+        FrameShift = geometry.FrameShift;
+        MaxFrameLength = (uint)maxFrameLength;
+        Ownership = new FrameOwnership(geometry.FrameCount);
+
+        byte* client = memory.ClientArea.Pointer;
+        byte* broker = memory.BrokerArea.Pointer;
+        TxRequests = new RingConsumer<TxRequest>(client + QueueLayout.TxProducer, broker + QueueLayout.TxConsumer, client + QueueLayout.TxEntries, geometry.TxSize);
+        Fill = new RingConsumer<FillEntry>(client + QueueLayout.FillProducer, broker + QueueLayout.FillConsumer, client + layout.FillEntries, geometry.FillSize);
+        Completions = new RingProducer<Completion>(broker + QueueLayout.CompletionProducer, client + QueueLayout.CompletionConsumer, broker + QueueLayout.CompletionEntries, geometry.CompletionSize);
+        Rx = new RingProducer<Completion>(broker + QueueLayout.RxProducer, client + QueueLayout.RxConsumer, broker + layout.RxEntries, geometry.RxSize);
+
+        // Fill refusals travel from the re-arm worker to the data path (the RX ring's only producer)
+        // over a private ring of the same kind; the client never sees this memory.
+        FillRefusalMemory = MappedMemory.Anonymous(2 * IndexLine.Size + (long)geometry.FillSize * Completion.Size);
+        byte* p = FillRefusalMemory.Pointer;
+        FillRefusalsOut = new RingProducer<Completion>(p, p + IndexLine.Size, p + 2 * IndexLine.Size, geometry.FillSize);
+        FillRefusalsIn = new RingConsumer<Completion>(p, p + IndexLine.Size, p + 2 * IndexLine.Size, geometry.FillSize);
+
+        TxShadow = new TxRequest[driver.TxSize];
+        RxShadow = new ulong[driver.RxSize];
+    }
+
+    /// <summary>The broker's id of the client connection.</summary>
+    public uint ClientId { get; }
+
+    /// <summary>The queue's id on its connection.</summary>
+    public uint QueueId { get; }
+
+    /// <summary>Sizes granted.</summary>
+    public QueueGeometry Geometry { get; }
+
+    /// <summary>Where the rings lie in the two areas.</summary>
+    public QueueLayout Layout { get; }
+
+    /// <summary>The client's UMEM and areas as the broker maps them.</summary>
+    internal QueueMemory Memory { get; }
+
+    /// <summary>The device queue pair.</summary>
+    internal QueueDriver Driver { get; }
+
+    /// <summary>The queue's four eventfds.</summary>
+    internal QueueEventFds Events { get; }
+
+    /// <summary>Bytes of UMEM.</summary>
+    public ulong UmemSize { get; }
+
+    /// <summary>Frame size − 1.</summary>
+    public uint FrameMask { get; }
+
+    /// <summary>log2(frame size).</summary>
+    public int FrameShift { get; }
+
+    /// <summary>Longest frame the client may send.</summary>
+    public uint MaxFrameLength { get; }
+
+    /// <summary>Which frames are the client's (private).</summary>
+    internal FrameOwnership Ownership { get; }
+
+    // --- client rings, broker side ---
+    internal RingConsumer<TxRequest> TxRequests { get; }
+    internal RingConsumer<FillEntry> Fill { get; }
+    internal RingProducer<Completion> Completions { get; }
+    internal RingProducer<Completion> Rx { get; }
+
+    // --- private state of the data path ---
+    internal MappedMemory FillRefusalMemory { get; }
+    internal RingProducer<Completion> FillRefusalsOut { get; }
+    internal RingConsumer<Completion> FillRefusalsIn { get; }
+    internal TxRequest[] TxShadow { get; }
+    internal ulong[] RxShadow { get; }
+    internal TxRequest[] TxBatch { get; } = new TxRequest[TxPath.MaxBatch];
+    internal RequestStatus[] TxBatchStatus { get; } = new RequestStatus[TxPath.MaxBatch];
+    internal FillEntry[] FillBatch { get; } = new FillEntry[RxRearm.MaxBatch];
+    internal RequestStatus[] FillBatchStatus { get; } = new RequestStatus[RxRearm.MaxBatch];
+
+    /// <summary>Device TX descriptors posted (free-running; data path).</summary>
+    internal uint TxPosted;
+    /// <summary>Device TX descriptors reaped (free-running; data path).</summary>
+    internal uint TxCleaned;
+    /// <summary>Device RX descriptors armed (free-running; written by the re-arm worker with release).</summary>
+    internal uint RxArmed;
+    /// <summary>Device RX descriptors delivered (free-running; written by the data path with release).</summary>
+    internal uint RxCleaned;
+    /// <summary>Set while the queue closes: no new requests are taken.</summary>
+    internal volatile bool Closing;
+
+    /// <summary>Counters written by the data path.</summary>
+    public QueueCounters DataPathCounters { get; } = new();
+
+    /// <summary>Counters written by the re-arm worker.</summary>
+    public QueueCounters RearmCounters { get; } = new();
+
+    /// <summary>Adds this queue's counters into <paramref name="sum"/>.</summary>
+    public void AddCountersTo(Span<ulong> sum)
+    {
+        DataPathCounters.AddTo(sum);
+        RearmCounters.AddTo(sum);
+    }
+}

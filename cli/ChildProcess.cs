@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Mediator.Cli;
+
+/// <summary>
+/// Another <c>mediator</c> process (the demo's broker, sink and pktgen), started from this same
+/// executable, with its stdout read line by line. Disposing kills it if it still runs, so no child
+/// outlives the demo or a test.
+/// </summary>
+public sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly BlockingCollection<string> _lines = [];
+    private readonly ConcurrentQueue<string> _errors = new();
+
+    private ChildProcess(Process process) => _process = process;
+
+    /// <summary>The child's pid.</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>Whether the child has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code (after exit).</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Lines the child wrote to stderr so far.</summary>
+    public IReadOnlyCollection<string> ErrorLines => _errors;
+
+    /// <summary>Starts <c>mediator</c> with <paramref name="args"/>.</summary>
+    public static ChildProcess StartSelf(params string[] args)
+    {
+        var info = SelfStartInfo();
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + info.FileName);
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                child._lines.CompleteAdding();
+            }
+            else
+            {
+                child._lines.Add(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                child._errors.Enqueue(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>How to run this program again: the apphost, or <c>dotnet mediator.dll</c>.</summary>
+    public static ProcessStartInfo SelfStartInfo()
+    {
+        string path = Environment.ProcessPath ?? "dotnet";
+        string dll = typeof(ChildProcess).Assembly.Location;
+        var info = new ProcessStartInfo(path);
+        if (Path.GetFileNameWithoutExtension(path) == "dotnet")
+        {
+            info.ArgumentList.Add(dll);
+        }
+        return info;
+    }
+
+    /// <summary>Waits for a stdout line starting with <paramref name="prefix"/>; returns the rest, or null on timeout or exit.</summary>
+    public string? WaitForLine(string prefix, TimeSpan timeout)
+    {
+        var end = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < end)
+        {
+            var left = end - DateTime.UtcNow;
+            if (!_lines.TryTake(out string? line, left > TimeSpan.Zero ? left : TimeSpan.Zero))
+            {
+                if (_lines.IsCompleted)
+                {
+                    return null;
+                }
+                continue;
+            }
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line[prefix.Length..];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Waits for exit; false on timeout.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
+    /// <summary>Asks the child to stop (SIGTERM), as systemd would; kills it after <paramref name="grace"/>.</summary>
+    public void Terminate(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        _ = Tmds.Linux.LibC.kill(_process.Id, Tmds.Linux.LibC.SIGTERM);
+        if (!_process.WaitForExit(grace))
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    /// <summary>Kills the child if it still runs.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+        _lines.Dispose();
+    }
+}

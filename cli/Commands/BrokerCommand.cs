@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Mediator.Broker.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Mediator.Cli.Commands;
+
+/// <summary>
+/// <c>mediator broker</c>: runs the broker in the foreground until SIGTERM or Ctrl-C. Any other
+/// configuration key can follow as --Broker:Key=value (or come from appsettings.json and
+/// MEDIATOR_Broker__Key environment variables).
+/// </summary>
+internal static class BrokerCommand
+{
+    public static Command Create()
+    {
+        var socket = new Option<string?>("--socket", "-s") { Description = "Control socket path (Broker:SocketPath)" };
+        var queues = new Option<int?>("--queues") { Description = "Device queue pairs (Broker:DeviceQueues)" };
+        var wire = new Option<WireKind?>("--wire") { Description = "Wire of the device port (Broker:Wire)" };
+        var deviceThread = new Option<bool>("--device-thread") { Description = "Run the device model on its own thread (Broker:DeviceThreading=Thread)" };
+        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, deviceThread };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (r, token) =>
+        {
+            var args = new List<string>(r.UnmatchedTokens);
+            if (r.GetValue(socket) is { } s)
+            {
+                args.Add($"--Broker:SocketPath={s}");
+            }
+            if (r.GetValue(queues) is { } q)
+            {
+                args.Add($"--Broker:DeviceQueues={q}");
+            }
+            if (r.GetValue(wire) is { } w)
+            {
+                args.Add($"--Broker:Wire={w}");
+            }
+            if (r.GetValue(deviceThread))
+            {
+                args.Add("--Broker:DeviceThreading=Thread");
+            }
+            try
+            {
+                using var host = BrokerHost.Build([.. args]);
+                await host.RunAsync(token);
+                return 0;
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                Console.Error.WriteLine($"mediator broker: invalid configuration: {string.Join("; ", e.Failures)}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

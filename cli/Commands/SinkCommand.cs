@@ -1,0 +1,109 @@
+using System.CommandLine;
+using Mediator.Cli.Traffic;
+using Mediator.Client;
+
+namespace Mediator.Cli.Commands;
+
+/// <summary>
+/// <c>mediator sink</c>: receives frames through the broker, verifies each test frame's checksum and
+/// that sequence numbers per generator only go up, and counts gaps. Prints READY with its MAC first
+/// (so a generator can target it), and a REPORT line at the end.
+/// </summary>
+internal static class SinkCommand
+{
+    public static Command Create()
+    {
+        var socket = CommonOptions.Socket();
+        var count = CommonOptions.Count();
+        var duration = CommonOptions.Duration(0);
+        var batch = CommonOptions.Batch();
+        var idle = new Option<double>("--idle-exit") { Description = "Exit after this many seconds without frames once some arrived (0: never)", DefaultValueFactory = _ => 0 };
+        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle };
+        command.SetAction((r, token) => Task.FromResult(Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), token)));
+        return command;
+    }
+
+    private static int Run(string socket, long count, double seconds, int batch, double idleExit, CancellationToken token)
+    {
+        using var client = MediatorClient.Connect(socket, "sink");
+        using var queue = client.OpenQueue();
+        queue.Refill();
+        Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
+        var deadline = new Deadline(seconds, count, token);
+        long received = 0, verified = 0, corrupt = 0, outOfOrder = 0, gaps = 0;
+        var last = new Dictionary<uint, ulong>();
+        long lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
+        long idleTicks = (long)(idleExit * System.Diagnostics.Stopwatch.Frequency);
+        while (!deadline.Reached(received))
+        {
+            uint n = queue.PeekRx((uint)batch, out uint index);
+            if (n == 0)
+            {
+                if (idleTicks > 0 && received > 0 && System.Diagnostics.Stopwatch.GetTimestamp() - lastArrival > idleTicks)
+                {
+                    break;
+                }
+                queue.WaitForRx(TimeSpan.FromMilliseconds(50));
+                continue;
+            }
+            lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
+            uint posted = queue.ReserveFill(n, out uint fill);
+            for (uint i = 0; i < n; i++)
+            {
+                var entry = queue.RxAt(index + i);
+                ulong frameStart = entry.Offset & ~(ulong)(queue.Geometry.FrameSize - 1);
+                if (entry.Status == 0)
+                {
+                    received++;
+                    if (TestFrame.TryVerify(queue.Frame(entry.Offset, (int)entry.Length), out uint generator, out ulong sequence))
+                    {
+                        verified++;
+                        if (last.TryGetValue(generator, out ulong previous))
+                        {
+                            if (sequence <= previous)
+                            {
+                                outOfOrder++;
+                            }
+                            else if (sequence != previous + 1)
+                            {
+                                gaps += (long)(sequence - previous - 1);
+                            }
+                        }
+                        else if (sequence != 0)
+                        {
+                            gaps += (long)sequence;
+                        }
+                        last[generator] = sequence;
+                    }
+                    else
+                    {
+                        corrupt++;
+                    }
+                }
+                if (i < posted)
+                {
+                    queue.FillSlot(fill + i).Offset = frameStart;
+                }
+                else
+                {
+                    queue.Frames.Free(frameStart);
+                }
+            }
+            queue.ReleaseRx(n);
+            if (posted != 0)
+            {
+                queue.SubmitFill(posted);
+            }
+            queue.Refill();
+        }
+        double elapsed = deadline.Elapsed;
+        var report = new RunReport
+        {
+            Role = "sink", Received = received, Verified = verified, Corrupt = corrupt, OutOfOrder = outOfOrder, Gaps = gaps,
+            Seconds = elapsed, Mpps = received / elapsed / 1e6, Mac = MacAddress.Format(queue.Mac),
+            LastSequence = last.Count == 0 ? -1 : (long)last.Values.Max(),
+        };
+        Console.WriteLine(report.ToLine());
+        return corrupt == 0 && outOfOrder == 0 ? 0 : 1;
+    }
+}

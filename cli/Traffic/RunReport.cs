@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mediator.Cli.Traffic;
+
+/// <summary>
+/// What pktgen, sink and echo print as their last stdout line (one JSON object), so that the demo and
+/// the tests read numbers the programs measured rather than recomputing them.
+/// </summary>
+internal sealed record RunReport
+{
+    public string Role { get; init; } = "";
+    public long Sent { get; init; }
+    public long Completed { get; init; }
+    public long Refused { get; init; }
+    public long Received { get; init; }
+    public long Verified { get; init; }
+    public long Corrupt { get; init; }
+    public long OutOfOrder { get; init; }
+    public long Gaps { get; init; }
+    public long LastSequence { get; init; }
+    public double Seconds { get; init; }
+    public double Mpps { get; init; }
+    public string Mac { get; init; } = "";
+
+    public const string Prefix = "REPORT ";
+
+    public string ToLine() => Prefix + JsonSerializer.Serialize(this, RunReportJson.Default.RunReport);
+
+    public static RunReport? TryParse(string line) =>
+        line.StartsWith(Prefix, StringComparison.Ordinal)
+            ? JsonSerializer.Deserialize(line.AsSpan(Prefix.Length), RunReportJson.Default.RunReport)
+            : null;
+}
+
+[JsonSerializable(typeof(RunReport))]
+internal sealed partial class RunReportJson : JsonSerializerContext;
