@@ -59,7 +59,8 @@ internal static class PktgenCommand
                 want = (uint)Math.Clamp(allowed, 0, want);
             }
             queue.ReapCompletions();
-            uint n = want == 0 ? 0 : queue.ReserveTx(want, out uint index);
+            uint index = 0;
+            uint n = want == 0 ? 0 : queue.ReserveTx(want, out index);
             for (uint i = 0; i < n; i++)
             {
                 queue.Frames.TryAllocate(out ulong offset);
