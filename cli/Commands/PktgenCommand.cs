@@ -81,7 +81,7 @@ internal static class PktgenCommand
             }
             else
             {
-                Thread.Yield(); // pacing
+                Thread.Sleep(0); // paced and ahead of schedule: give the core to the others
             }
         }
         double elapsed = deadline.Elapsed;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mediator.Abi;
 using Mediator.Cli.Traffic;
 using Mediator.Client;
 
@@ -26,7 +27,12 @@ internal static class SinkCommand
     private static int Run(string socket, long count, double seconds, int batch, double idleExit, CancellationToken token)
     {
         using var client = MediatorClient.Connect(socket, "sink");
-        using var queue = client.OpenQueue();
+        // Deep receive rings: on a small machine the sink can be descheduled for milliseconds, and the
+        // device drops what arrives while no buffer is armed.
+        using var queue = client.OpenQueue(new QueueGeometry
+        {
+            FrameSize = 2048, FrameCount = 16384, TxSize = 64, CompletionSize = 64, FillSize = 8192, RxSize = 8192,
+        });
         queue.Refill();
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
         var deadline = new Deadline(seconds, count, token);
