@@ -73,6 +73,14 @@ public class HandshakeTests
     }
 
     [Fact]
+    public void Infinite_timeout_waits_for_the_reply()
+    {
+        using var fake = new FakeBroker();
+        using var client = fake.Connect(timeoutMs: Timeout.Infinite);
+        Assert.Equal(42u, client.ClientId);
+    }
+
+    [Fact]
     public void Replies_with_another_request_id_are_skipped()
     {
         using var fake = new FakeBroker { StaleReplyFirst = true };
