@@ -104,11 +104,12 @@ internal sealed class ControlChannel : IDisposable
 
     private ControlReply AwaitReply(MessageType type, uint id, MessageType expected)
     {
-        long deadline = Environment.TickCount64 + _timeoutMs;
+        bool infinite = _timeoutMs < 0;
+        long deadline = infinite ? long.MaxValue : Environment.TickCount64 + _timeoutMs;
         while (true)
         {
-            int remaining = (int)Math.Max(0, deadline - Environment.TickCount64);
-            var message = remaining > 0 ? _socket.Receive(_buffer, remaining) : null;
+            int remaining = infinite ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
+            var message = remaining != 0 ? _socket.Receive(_buffer, remaining) : null;
             if (message is null)
             {
                 if (Environment.TickCount64 < deadline)

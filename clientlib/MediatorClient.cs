@@ -149,7 +149,15 @@ public sealed class MediatorClient : IDisposable
         {
             _queues.Add(queue);
         }
-        queue.Refill();
+        try
+        {
+            queue.Refill();
+        }
+        catch
+        {
+            queue.Dispose();
+            throw;
+        }
         return queue;
     }
 
