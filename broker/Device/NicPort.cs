@@ -33,6 +33,7 @@ public sealed unsafe class NicPort : IDisposable
     private readonly FrameBatch _txBatch;
     private readonly PortCounters _counters = new();
     private int _nextTxQueue;
+    private bool _filtersStale = true;
 
     internal NicPort(int index, NicPortOptions options, BusAddressSpace bus, BusMaster dma)
     {
@@ -143,12 +144,21 @@ public sealed unsafe class NicPort : IDisposable
     {
         ArgumentNullException.ThrowIfNull(frames);
         int delivered = 0;
+        ulong touched = 0; // RX queues that consumed a descriptor: causes are raised once per burst
         for (int i = 0; i < frames.Count; i++)
         {
-            if (ReceiveOne(frames.FramePointer(i), (uint)frames.FrameLength(i)))
+            int q = ReceiveOne(frames.FramePointer(i), (uint)frames.FrameLength(i));
+            if (q >= 0)
             {
                 delivered++;
+                touched |= 1UL << q;
             }
+        }
+        while (touched != 0)
+        {
+            int q = System.Numerics.BitOperations.TrailingZeroCount(touched);
+            touched &= touched - 1;
+            _interrupts.QueueCause(q, tx: false, DmaAudit.QueueId(Index, q));
         }
         return delivered;
     }
@@ -156,13 +166,20 @@ public sealed unsafe class NicPort : IDisposable
     /// <summary>Receives one frame (see <see cref="Receive(FrameBatch)"/>).</summary>
     public bool Receive(ReadOnlySpan<byte> frame)
     {
+        int q;
         fixed (byte* p = frame)
         {
-            return ReceiveOne(p, (uint)frame.Length);
+            q = ReceiveOne(p, (uint)frame.Length);
         }
+        if (q < 0)
+        {
+            return false;
+        }
+        _interrupts.QueueCause(q, tx: false, DmaAudit.QueueId(Index, q));
+        return true;
     }
 
-    /// <summary>Re-reads queue enables and MAC filters from BAR0. Called at the start of every step.</summary>
+    /// <summary>Re-reads queue enables from BAR0 and marks the MAC filters for re-reading. Called at the start of every step.</summary>
     internal void Latch()
     {
         for (int q = 0; q < QueueCount; q++)
@@ -170,7 +187,7 @@ public sealed unsafe class NicPort : IDisposable
             _tx[q].Latch();
             _rx[q].Latch();
         }
-        _filters.Refresh(_bar0);
+        _filtersStale = true;
     }
 
     /// <summary>
@@ -217,31 +234,32 @@ public sealed unsafe class NicPort : IDisposable
     /// <summary>Sends the MSI-X messages that are due.</summary>
     internal int ServiceInterrupts(long now) => _interrupts.Service(now);
 
-    private bool ReceiveOne(byte* frame, uint length)
+    // Steers and delivers one frame; returns the RX queue whose descriptor it consumed, or -1 (dropped, counted).
+    private int ReceiveOne(byte* frame, uint length)
     {
         if (length < 14)
         {
             _counters.RuntDrops++;
-            return false;
+            return -1;
+        }
+        if (_filtersStale)
+        {
+            _filters.Refresh(_bar0); // lazily, once per step: an idle step reads no filter registers
+            _filtersStale = false;
         }
         ulong mac = MacFilterTable.DestinationOf(new ReadOnlySpan<byte>(frame, 6));
         int q = mac == MacFilterTable.Broadcast ? 0 : _filters.Lookup(mac);
         if (q < 0)
         {
             _counters.UnknownDestinationDrops++;
-            return false;
+            return -1;
         }
         if (q >= QueueCount)
         {
             _counters.SteeredToBadQueueDrops++;
-            return false;
+            return -1;
         }
-        if (!_rx[q].Deliver(frame, length))
-        {
-            return false;
-        }
-        _interrupts.QueueCause(q, tx: false, DmaAudit.QueueId(Index, q));
-        return true;
+        return _rx[q].Deliver(frame, length) ? q : -1;
     }
 
     /// <summary>Takes the BARs off the bus and frees them.</summary>

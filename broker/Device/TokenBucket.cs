@@ -6,12 +6,14 @@ namespace Mediator.Broker.Device;
 /// Line-rate pacing of a port's TX: a frame leaves only when the bucket holds the bits it occupies on
 /// the wire (frame padded to 60 bytes, + 4 FCS + 20 of preamble, SFD and inter-frame gap). Credit is
 /// kept in bit·ticks (bits × Stopwatch frequency) so the arithmetic stays integral; the bucket holds at
-/// most <see cref="BurstFrames"/> full-size frames so an idle port cannot bank an unbounded burst.
+/// at most <see cref="BurstFrames"/> standard (1514-byte) frames, or one jumbo frame if that is more, so
+/// an idle port cannot bank an unbounded burst. It starts full.
 /// </summary>
 internal sealed class TokenBucket
 {
     public const int BurstFrames = 64;
     private const int MinFrame = 60;
+    private const int StandardFrame = 1514;
     private const int FcsBytes = 4;
     private const int PreambleAndGapBytes = 20;
 
@@ -25,7 +27,7 @@ internal sealed class TokenBucket
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bitsPerSecond);
         _bitsPerSecond = bitsPerSecond;
-        _depth = WireBits(FrameBatch.MaxFrameSize) * BurstFrames * Stopwatch.Frequency;
+        _depth = Math.Max(WireBits(StandardFrame) * BurstFrames, WireBits(FrameBatch.MaxFrameSize)) * Stopwatch.Frequency;
         _maxElapsed = Math.Max(1, _depth / bitsPerSecond);
     }
 
