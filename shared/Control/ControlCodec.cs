@@ -66,6 +66,10 @@ public static class ControlCodec
         {
             return ErrorCode.Malformed;
         }
+        if (message.Length > MaxMessageSize)
+        {
+            return ErrorCode.TooLarge;
+        }
         header = MemoryMarshal.Read<MessageHeader>(message);
         if (header.Magic != AbiVersion.ControlMagic)
         {

@@ -45,6 +45,13 @@ public sealed unsafe class RingProducer<T> where T : unmanaged
         // Our own index: we are its only writer, so the value we find is ours (0 on a new ring).
         _cachedProducer = Volatile.Read(ref _producer->Index);
         _cachedConsumer = Volatile.Read(ref _consumer->Index);
+        if (_cachedProducer - _cachedConsumer > size)
+        {
+            // The fast path in Free trusts the cached view, so a lie found at attach must not become
+            // it: start from "full" and let Refresh accept the first honest index.
+            InvalidConsumerIndex++;
+            _cachedConsumer = _cachedProducer - size;
+        }
     }
 
     /// <summary>Entries in the ring.</summary>

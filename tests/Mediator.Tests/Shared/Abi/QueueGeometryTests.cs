@@ -1,6 +1,6 @@
 using Mediator.Abi;
 
-namespace Mediator.Tests.Shared;
+namespace Mediator.Tests.Shared.Abi;
 
 public class QueueGeometryTests
 {
