@@ -5,7 +5,7 @@ namespace Mediator.Broker.Mediation;
 
 /// <summary>
 /// The rules a request must pass before the broker lets the device touch memory for it, one rule per
-/// line in the manner of <c>xp_aligned_validate_desc</c>. Every rule works on the broker's private
+/// check, in the order of their status codes (docs/abi.md §6), in the manner of <c>xp_aligned_validate_desc</c>. Every rule works on the broker's private
 /// copy of the request, never on shared memory, and is written to be overflow-safe
 /// (<c>len &lt;= size - offset</c>, never <c>offset + len &lt;= size</c>).
 /// </summary>
@@ -22,10 +22,6 @@ public static class TxValidator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static RequestStatus Validate(in TxRequest request, ulong umemSize, uint frameMask, uint maxFrameLength)
     {
-        if (request.Options != 0)
-        {
-            return RequestStatus.ReservedBitsSet;
-        }
         if (request.Offset >= umemSize)
         {
             return RequestStatus.OffsetOutOfBounds;
@@ -47,6 +43,10 @@ public static class TxValidator
         if (request.Length > frameMask + 1 - inFrame)
         {
             return RequestStatus.CrossesFrameBoundary;
+        }
+        if (request.Options != 0)
+        {
+            return RequestStatus.ReservedBitsSet;
         }
         return RequestStatus.Ok;
     }

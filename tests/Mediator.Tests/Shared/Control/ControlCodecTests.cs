@@ -80,7 +80,7 @@ public unsafe class ControlCodecTests
     {
         ulong[] counters = [.. Enumerable.Range(0, (int)QueueCounter.Count).Select(i => (ulong)i * 1_000_000_007)];
         int n = ControlCodec.WriteStats(_buffer, 11, 2, counters);
-        Assert.Equal(24 + 8 * 23, n);
+        Assert.Equal(24 + 8 * (int)QueueCounter.Count, n);
         var message = _buffer.AsSpan(0, n);
         Assert.Equal(ErrorCode.None, ControlCodec.TryReadHeader(message, out var header));
         Assert.Equal((ushort)MessageType.StatsReply, header.Type);
