@@ -64,16 +64,21 @@ public sealed class ChildProcess : IDisposable
         return child;
     }
 
-    /// <summary>How to run this program again: the apphost, or <c>dotnet mediator.dll</c>.</summary>
+    /// <summary>
+    /// How to run <c>mediator</c>: its apphost beside mediator.dll, else <c>dotnet mediator.dll</c>.
+    /// Works from the mediator process itself and from a test host that references it.
+    /// </summary>
     public static ProcessStartInfo SelfStartInfo()
     {
-        string path = Environment.ProcessPath ?? "dotnet";
         string dll = typeof(ChildProcess).Assembly.Location;
-        var info = new ProcessStartInfo(path);
-        if (Path.GetFileNameWithoutExtension(path) == "dotnet")
+        string apphost = Path.ChangeExtension(dll, null);
+        if (File.Exists(apphost))
         {
-            info.ArgumentList.Add(dll);
+            return new ProcessStartInfo(apphost);
         }
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var info = new ProcessStartInfo(dotnet);
+        info.ArgumentList.Add(dll);
         return info;
     }
 

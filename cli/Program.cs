@@ -9,5 +9,6 @@ var root = new RootCommand("Mediator: a safe ring-mediation runtime for fast pac
     SinkCommand.Create(),
     EchoCommand.Create(),
     StatsCommand.Create(),
+    SelfTestCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,108 @@
+using Mediator.Cli;
+using Mediator.Client;
+
+namespace Mediator.Tests.Integration;
+
+/// <summary>
+/// A real broker process (<c>mediator broker</c>) on a private socket, for tests that need the
+/// product's process boundary. Disposing stops it with SIGTERM (then SIGKILL) and removes its files.
+/// </summary>
+public sealed class BrokerProcess : IDisposable
+{
+    private readonly DirectoryInfo _dir;
+
+    private BrokerProcess(DirectoryInfo dir, string socketPath, ChildProcess process)
+    {
+        _dir = dir;
+        SocketPath = socketPath;
+        Process = process;
+    }
+
+    public string SocketPath { get; }
+
+    public ChildProcess Process { get; }
+
+    public int Pid => Process.Pid;
+
+    /// <summary>Starts a broker and waits (30 s at most) until a client can connect.</summary>
+    public static BrokerProcess Start(params string[] extra)
+    {
+        var dir = Directory.CreateTempSubdirectory("mediator-test-");
+        string socket = Path.Combine(dir.FullName, "m.sock");
+        var child = ChildProcess.StartSelf(["broker", "--socket", socket, "--Logging:LogLevel:Default=Warning", .. extra]);
+        var broker = new BrokerProcess(dir, socket, child);
+        var end = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < end)
+        {
+            if (child.HasExited)
+            {
+                broker.Dispose();
+                throw new InvalidOperationException($"broker exited with {child.ExitCode}: {string.Join('\n', child.ErrorLines)}");
+            }
+            if (File.Exists(socket))
+            {
+                try
+                {
+                    using var probe = MediatorClient.Connect(socket, "probe", TimeSpan.FromSeconds(5));
+                    return broker;
+                }
+                catch (Exception e) when (e is IOException or TimeoutException or MediatorException)
+                {
+                }
+            }
+            child.WaitForExit(TimeSpan.FromMilliseconds(50));
+        }
+        broker.Dispose();
+        throw new TimeoutException("broker did not accept a client within 30 s");
+    }
+
+    public MediatorClient Connect(string app = "test") => MediatorClient.Connect(SocketPath, app, TimeSpan.FromSeconds(10));
+
+    /// <summary>Open descriptors of the broker process.</summary>
+    public int FdCount => Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length;
+
+    /// <summary>Memory mappings of the broker process.</summary>
+    public int MappingCount => File.ReadLines($"/proc/{Pid}/maps").Count();
+
+    /// <summary>Resident memory of the broker process in KiB.</summary>
+    public long RssKiB
+    {
+        get
+        {
+            foreach (string line in File.ReadLines($"/proc/{Pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+            return -1;
+        }
+    }
+
+    /// <summary>Broker-wide counters.</summary>
+    public QueueStatistics Stats()
+    {
+        using var client = Connect("stats");
+        return client.GetStatistics();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Process.Terminate(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Process.Dispose();
+            try
+            {
+                _dir.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
