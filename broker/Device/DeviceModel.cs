@@ -41,7 +41,7 @@ public sealed unsafe class DeviceModel : IDisposable
         Interrupts = new InterruptController(Bus);
         _dma = new BusMaster(Bus, Audit, Interrupts);
         MaxPorts = options.MaxPorts;
-        _canaryMemory = MappedMemory.Anonymous(BusAddressSpace.PageSize);
+        _canaryMemory = MappedMemory.Private("mediator-canary", BusAddressSpace.PageSize);
         FillCanary();
         Canary = Bus.Map("canary", RegionKind.Canary, _canaryMemory.Pointer, BusAddressSpace.PageSize);
     }

@@ -21,7 +21,7 @@ public sealed unsafe class InterruptController : IDisposable
     internal InterruptController(BusAddressSpace bus)
     {
         _bus = bus;
-        _page = MappedMemory.Anonymous(BusAddressSpace.PageSize);
+        _page = MappedMemory.Private("mediator-interrupt-page", BusAddressSpace.PageSize);
         Region = bus.Map("interrupt-page", RegionKind.InterruptPage, _page.Pointer, BusAddressSpace.PageSize);
     }
 

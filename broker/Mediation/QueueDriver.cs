@@ -37,8 +37,8 @@ internal sealed unsafe class QueueDriver : IDisposable
         RxSize = Math.Max(rxSize, 8);
         TxMask = TxSize - 1;
         RxMask = RxSize - 1;
-        _txMemory = MappedMemory.Anonymous(TxSize * TxDescriptor.Size);
-        _rxMemory = MappedMemory.Anonymous(RxSize * RxDescriptor.Size);
+        _txMemory = MappedMemory.Private($"mediator-q{queue}-tx-ring", TxSize * TxDescriptor.Size);
+        _rxMemory = MappedMemory.Private($"mediator-q{queue}-rx-ring", RxSize * RxDescriptor.Size);
         _tx = (TxDescriptor*)_txMemory.Pointer;
         _rx = (RxDescriptor*)_rxMemory.Pointer;
         _txRegion = _bus.Map($"q{queue} tx ring", RegionKind.DeviceRing, _txMemory.Pointer, _txMemory.Length);

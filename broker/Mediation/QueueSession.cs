@@ -39,13 +39,17 @@ public sealed unsafe class QueueSession
 
         // Fill refusals travel from the re-arm worker to the data path (the RX ring's only producer)
         // over a private ring of the same kind; the client never sees this memory.
-        FillRefusalMemory = MappedMemory.Anonymous(2 * IndexLine.Size + (long)geometry.FillSize * Completion.Size);
+        FillRefusalMemory = MappedMemory.Private($"mediator-fill-refusals-c{clientId}q{queueId}", 2 * IndexLine.Size + (long)geometry.FillSize * Completion.Size);
         byte* p = FillRefusalMemory.Pointer;
         FillRefusalsOut = new RingProducer<Completion>(p, p + IndexLine.Size, p + 2 * IndexLine.Size, geometry.FillSize);
         FillRefusalsIn = new RingConsumer<Completion>(p, p + IndexLine.Size, p + 2 * IndexLine.Size, geometry.FillSize);
 
         TxShadow = new TxRequest[driver.TxSize];
         RxShadow = new ulong[driver.RxSize];
+        TxBatch = new TxRequest[Math.Min(TxPath.MaxBatch, driver.TxSize)];
+        TxBatchStatus = new RequestStatus[TxBatch.Length];
+        FillBatch = new FillEntry[Math.Min(RxRearm.MaxBatch, driver.RxSize)];
+        FillBatchStatus = new RequestStatus[FillBatch.Length];
     }
 
     /// <summary>The broker's id of the client connection.</summary>
@@ -96,10 +100,12 @@ public sealed unsafe class QueueSession
     internal RingConsumer<Completion> FillRefusalsIn { get; }
     internal TxRequest[] TxShadow { get; }
     internal ulong[] RxShadow { get; }
-    internal TxRequest[] TxBatch { get; } = new TxRequest[TxPath.MaxBatch];
-    internal RequestStatus[] TxBatchStatus { get; } = new RequestStatus[TxPath.MaxBatch];
-    internal FillEntry[] FillBatch { get; } = new FillEntry[RxRearm.MaxBatch];
-    internal RequestStatus[] FillBatchStatus { get; } = new RequestStatus[RxRearm.MaxBatch];
+    // Private copies of one batch. A batch never exceeds the device ring's free slots (size − 1),
+    // so these are sized by the rings, not by the global batch limits.
+    internal TxRequest[] TxBatch { get; }
+    internal RequestStatus[] TxBatchStatus { get; }
+    internal FillEntry[] FillBatch { get; }
+    internal RequestStatus[] FillBatchStatus { get; }
 
     /// <summary>Device TX descriptors posted (free-running; data path).</summary>
     internal uint TxPosted;

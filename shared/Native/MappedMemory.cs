@@ -52,7 +52,18 @@ public sealed unsafe class MappedMemory : IDisposable
         return new MappedMemory((byte*)p, length, access);
     }
 
-    /// <summary>Anonymous private memory (for broker-private regions: canary, interrupt page, device rings).</summary>
+    /// <summary>
+    /// Broker-private memory with a name: a memfd that only this mapping refers to (its descriptor is
+    /// closed at once). Unlike anonymous memory it shows up by name in <c>/proc/PID/maps</c>
+    /// ("/memfd:NAME"), so a leak of device rings or queue memory is visible and testable.
+    /// </summary>
+    public static MappedMemory Private(string name, long length)
+    {
+        using var fd = Memfd.Create(name, length);
+        return Map(fd, length, MapAccess.ReadWrite);
+    }
+
+    /// <summary>Anonymous private memory (tests and scratch space).</summary>
     public static MappedMemory Anonymous(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);

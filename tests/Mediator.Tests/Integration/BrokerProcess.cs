@@ -61,8 +61,11 @@ public sealed class BrokerProcess : IDisposable
     /// <summary>Open descriptors of the broker process.</summary>
     public int FdCount => Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length;
 
-    /// <summary>Memory mappings of the broker process.</summary>
-    public int MappingCount => File.ReadLines($"/proc/{Pid}/maps").Count();
+    /// <summary>
+    /// The broker's own shared-memory mappings (every queue area, UMEM, device ring and private page is
+    /// a named memfd "mediator-…"); the runtime's mappings, which come and go with the JIT and GC, are not counted.
+    /// </summary>
+    public int MappingCount => File.ReadLines($"/proc/{Pid}/maps").Count(l => l.Contains("/memfd:mediator-", StringComparison.Ordinal));
 
     /// <summary>Resident memory of the broker process in KiB.</summary>
     public long RssKiB
