@@ -105,8 +105,16 @@ public sealed class ChildProcess : IDisposable
         return null;
     }
 
-    /// <summary>Waits for exit; false on timeout.</summary>
-    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    /// <summary>Waits for exit and for the child's output to be read to its end; false on timeout.</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+        _process.WaitForExit(); // after a timed wait returns, this one also drains the redirected streams
+        return true;
+    }
 
     /// <summary>Asks the child to stop (SIGTERM), as systemd would; kills it after <paramref name="grace"/>.</summary>
     public void Terminate(TimeSpan grace)

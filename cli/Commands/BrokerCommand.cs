@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Mediator.Broker.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Mediator.Cli.Commands;
 
@@ -41,10 +43,12 @@ internal static class BrokerCommand
             try
             {
                 using var host = BrokerHost.Build([.. args]);
+                // Validate before the host starts, so a bad value is one clear line, not a host failure log.
+                _ = host.Services.GetRequiredService<IOptions<BrokerOptions>>().Value;
                 await host.RunAsync(token);
                 return 0;
             }
-            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            catch (OptionsValidationException e)
             {
                 Console.Error.WriteLine($"mediator broker: invalid configuration: {string.Join("; ", e.Failures)}");
                 return 2;
