@@ -131,6 +131,9 @@ internal sealed unsafe class HarnessQueue
     /// <summary>The client's completion consumer index line, for hostile writes.</summary>
     public ref uint CompletionConsumerIndex => ref *(uint*)(ClientArea + QueueLayout.CompletionConsumer);
 
+    /// <summary>The client's RX consumer index line, for hostile writes.</summary>
+    public ref uint RxConsumerIndex => ref *(uint*)(ClientArea + QueueLayout.RxConsumer);
+
     /// <summary>The TX ring slot at free-running <paramref name="index"/>, for rewriting after submit.</summary>
     public ref TxRequest TxSlot(uint index) => ref Tx[index];
 
