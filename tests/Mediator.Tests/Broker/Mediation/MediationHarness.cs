@@ -108,6 +108,20 @@ internal sealed unsafe class MediationHarness : IDisposable
         return *(TxDescriptor*)host;
     }
 
+    /// <summary>Opens a new session on the device queue <paramref name="old"/> served (it must be torn down), as the queue pool reuses it.</summary>
+    public HarnessQueue Reopen(HarnessQueue old, uint clientId)
+    {
+        if (!old.TornDown)
+        {
+            throw new InvalidOperationException("tear the old session down first");
+        }
+        var session = QueueFactory.Create(Device, clientId, queueId: 0, old.DeviceQueue, old.Session.Geometry, MaxFrameLength, throttleMicroseconds: 0);
+        session.Memory.CloseDescriptors();
+        var q = new HarnessQueue(session, old.DeviceQueue);
+        _queues.Add(q);
+        return q;
+    }
+
     /// <summary>Tears <paramref name="q"/> down the way the data-path loop does.</summary>
     public void Teardown(HarnessQueue q, TimeSpan drainTimeout, Action? stepDevice)
     {
