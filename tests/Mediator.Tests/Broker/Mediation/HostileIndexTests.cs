@@ -5,7 +5,7 @@ using Mediator.Control;
 namespace Mediator.Tests.Broker.Mediation;
 
 /// <summary>Index lines the client writes are untrusted numbers: garbage stalls the client, never the broker.</summary>
-public sealed class HostileIndexTests : IDisposable
+public sealed unsafe class HostileIndexTests : IDisposable
 {
     private readonly MediationHarness _h = new(); // rings of 16
 
@@ -122,6 +122,26 @@ public sealed class HostileIndexTests : IDisposable
         Assert.Equal(16, all.Count);
         Assert.Equal(8, all.Count(c => c.Status == (ushort)RequestStatus.Ok));
         Assert.Equal(8, all.Count(c => c.Status == (ushort)RequestStatus.LengthZero));
+    }
+
+    [Theory]
+    [InlineData(17u)]
+    [InlineData(0xFFFF_FFFFu)]
+    public void Fill_producer_index_beyond_the_ring_arms_nothing_and_is_counted(uint hostile)
+    {
+        var a = _h.A;
+        *(uint*)(a.ClientArea + QueueLayout.FillProducer) = hostile;
+        Assert.Equal(0, RxRearm.Run(a.Session, MediationHarness.Budget));
+        Assert.Equal(0u, a.Session.RxArmed);
+        Assert.Equal(0, a.Rearm(QueueCounter.FillRequests));
+        var sum = new ulong[(int)QueueCounter.Count];
+        a.Session.AddCountersTo(sum);
+        Assert.Equal(1ul, sum[(int)QueueCounter.RingIndexInvalid]);
+
+        *(uint*)(a.ClientArea + QueueLayout.FillProducer) = a.Fill.Producer;
+        a.PostFill(a.FrameOffset(2));
+        _h.Pump();
+        Assert.Equal(1u, a.Session.RxArmed);
     }
 
     [Fact]
