@@ -33,6 +33,12 @@ internal static class RxRearm
             return 0;
         }
         uint n = s.Fill.Peek(max, out uint index);
+        var counters = s.RearmCounters;
+        if (s.Fill.InvalidProducerIndex != 0)
+        {
+            // A fill producer index claiming more than the ring holds is ignored by the ring; count it.
+            counters.Add(QueueCounter.RingIndexInvalid, s.Fill.InvalidProducerIndex - counters.Read(QueueCounter.RingIndexInvalid));
+        }
         if (n == 0)
         {
             return 0;
@@ -40,7 +46,6 @@ internal static class RxRearm
         var batch = s.FillBatch;
         var status = s.FillBatchStatus;
         var ownership = s.Ownership;
-        var counters = s.RearmCounters;
         for (uint i = 0; i < n; i++)
         {
             batch[i] = s.Fill.Read(index + i); // the one fetch

@@ -60,7 +60,11 @@ internal static class TxPath
         if (!s.Closing)
         {
             inFlight = s.TxPosted - s.TxCleaned;
-            uint completionRoom = free - written - inFlight; // free >= written + inFlight by the invariant above
+            // An honest client only frees slots, so free >= written + inFlight. A client that moves its
+            // consumer index backwards (still within the ring's window) can shrink free below what is
+            // already owed; then take nothing rather than let the subtraction wrap and overfill the ring.
+            uint owed = written + inFlight;
+            uint completionRoom = free > owed ? free - owed : 0;
             uint deviceRoom = driver.TxSize - 1 - inFlight;
             uint max = Math.Min(Math.Min(budget, (uint)MaxBatch), Math.Min(completionRoom, deviceRoom));
             uint index = 0;
