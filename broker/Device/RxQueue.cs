@@ -43,7 +43,7 @@ internal sealed unsafe class RxQueue
     public void Latch()
     {
         bool enable = (_bar.Read(Registers.RXDCTL(_queue)) & Registers.QueueEnable) != 0; // acquire: pairs with the driver's store
-        if (enable == _enableSeen)
+        if (enable == _enableSeen && !(enable && Reprogrammed()))
         {
             return;
         }
@@ -71,6 +71,19 @@ internal sealed unsafe class RxQueue
             _bar.Write(Registers.RDH(_queue), 0);
         }
         Enabled = true;
+    }
+
+    /// <summary>
+    /// Whether the driver rewrote the ring registers (base, length, or head reset) while the queue
+    /// looked enabled to us: a disable and re-enable we never saw between two steps (a device thread
+    /// that slept through a queue's reuse). We then latch again rather than walk a stale ring.
+    /// </summary>
+    private bool Reprogrammed()
+    {
+        ulong ringBase = _bar.Read(Registers.RDBAL(_queue)) | ((ulong)_bar.Read(Registers.RDBAH(_queue)) << 32);
+        return ringBase != _ringBase
+            || _bar.Read(Registers.RDLEN(_queue)) / RxDescriptor.Size != _count
+            || _bar.Read(Registers.RDH(_queue)) != _head;
     }
 
     /// <summary>

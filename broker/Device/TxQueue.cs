@@ -40,7 +40,7 @@ internal sealed unsafe class TxQueue
     public void Latch()
     {
         bool enable = (_bar.Read(Registers.TXDCTL(_queue)) & Registers.QueueEnable) != 0; // acquire: pairs with the driver's store
-        if (enable == _enableSeen)
+        if (enable == _enableSeen && !(enable && Reprogrammed()))
         {
             return;
         }
@@ -66,6 +66,19 @@ internal sealed unsafe class TxQueue
             _bar.Write(Registers.TDH(_queue), 0);
         }
         Enabled = true;
+    }
+
+    /// <summary>
+    /// Whether the driver rewrote the ring registers (base, length, or head reset) while the queue
+    /// looked enabled to us: a disable and re-enable we never saw between two steps (a device thread
+    /// that slept through a queue's reuse). We then latch again rather than walk a stale ring.
+    /// </summary>
+    private bool Reprogrammed()
+    {
+        ulong ringBase = _bar.Read(Registers.TDBAL(_queue)) | ((ulong)_bar.Read(Registers.TDBAH(_queue)) << 32);
+        return ringBase != _ringBase
+            || _bar.Read(Registers.TDLEN(_queue)) / TxDescriptor.Size != _count
+            || _bar.Read(Registers.TDH(_queue)) != _head;
     }
 
     /// <summary>

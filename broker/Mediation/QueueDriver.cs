@@ -88,6 +88,9 @@ internal sealed unsafe class QueueDriver : IDisposable
     public uint TxMask { get; }
     /// <summary>RxSize − 1.</summary>
     public uint RxMask { get; }
+    /// <summary>The device TX ring as the broker wrote it (benchmarks and tests inspect it).</summary>
+    internal TxDescriptor* TxRing => _tx;
+
     /// <summary>Where the client's UMEM starts on the bus: request offsets are translated against it.</summary>
     public ulong UmemBusAddress { get; }
 

@@ -16,15 +16,13 @@ public sealed unsafe class QueueReuseTests : IDisposable
     public void Reopened_queue_uses_its_new_rings_after_an_inline_teardown() =>
         ReopenAfterTeardown(stepDevice: () => _h.Device.Step((int)MediationHarness.Budget));
 
-    // Found while writing these tests: the device latches TDBAL/TDLEN only on a TXDCTL.ENABLE 0->1
-    // edge it observes, and a teardown without an inline step (device on its own thread, asleep)
-    // lets the next client's QueueDriver re-enable the queue before the device saw the disable. The
-    // device then walks the OLD ring address from its OLD head: here 13 descriptor fetches from
-    // another client's UMEM (13 DMA violations) and the new client's frame is never sent. A crafted
-    // descriptor there would make the device read (or, with RS, write) anywhere. The fix is outside
-    // broker/Mediation: the device model (re-latch on a ring-register change, or acknowledge a
-    // disable) or the control plane (return a queue to the pool only after a device step boundary).
-    [Fact(Skip = "Known bug: device misses the disable/enable toggle when a queue is reused without a step in between (see comment)")]
+    // Found while writing these tests: the device latched TDBAL/TDLEN only on a TXDCTL.ENABLE 0->1
+    // edge it observed, so a teardown without an inline step (device on its own thread, asleep) let
+    // the next client's QueueDriver re-enable the queue before the device saw the disable; the device
+    // then walked the OLD ring address from its OLD head (13 DMA violations into another client's
+    // UMEM). Fixed in the device model: a queue whose ring registers were reprogrammed while it looked
+    // enabled is latched again (TxQueue/RxQueue.Reprogrammed).
+    [Fact]
     public void Reopened_queue_uses_its_new_rings_even_if_the_device_never_saw_the_disable() =>
         ReopenAfterTeardown(stepDevice: null);
 

@@ -19,7 +19,7 @@ public sealed class TxValidatorTests
     // reserved bits come first, whatever else is wrong
     [InlineData(0ul, 60u, 1u, RequestStatus.ReservedBitsSet)]
     [InlineData(0ul, 60u, 0x8000_0000u, RequestStatus.ReservedBitsSet)]
-    [InlineData(ulong.MaxValue, 0u, uint.MaxValue, RequestStatus.ReservedBitsSet)]
+    [InlineData(ulong.MaxValue, 0u, uint.MaxValue, RequestStatus.OffsetOutOfBounds)] // rules apply in status-code order (docs/abi.md §6)
     // offset
     [InlineData(Umem, 60u, 0u, RequestStatus.OffsetOutOfBounds)]
     [InlineData(Umem + 1, 60u, 0u, RequestStatus.OffsetOutOfBounds)]
