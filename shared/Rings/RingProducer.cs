@@ -123,10 +123,11 @@ public sealed unsafe class RingProducer<T> where T : unmanaged
         // Acquire: the consumer finished reading every slot below this index before publishing it.
         uint consumer = Volatile.Read(ref _consumer->Index);
         uint used = _cachedProducer - consumer;
-        if (used > Size)
+        if (used > Size || consumer - _cachedConsumer > _cachedProducer - _cachedConsumer)
         {
-            // Impossible for an honest consumer (it claims to have consumed what was never produced,
-            // or to have gone backwards). Keep the old view: the ring looks full to us.
+            // Impossible for an honest consumer: it may only move forwards, from where we last saw it
+            // up to what we produced. Backwards or beyond is hostile; keep the old view (the ring
+            // looks as full as before), so nothing it has not released is ever overwritten.
             InvalidConsumerIndex++;
             return Size - (_cachedProducer - _cachedConsumer);
         }

@@ -25,8 +25,8 @@ public sealed class DisconnectLoopTests
             Cycle(broker, i);
         }
 
-        Assert.True(WaitFor(() => broker.FdCount == fds), $"broker fds {broker.FdCount}, baseline {fds}");
-        Assert.True(WaitFor(() => broker.MappingCount == maps), $"broker's mediator mappings {broker.MappingCount}, baseline {maps}");
+        Assert.True(WaitFor(() => broker.FdCount <= fds), $"broker fds {broker.FdCount}, baseline {fds}");
+        Assert.True(WaitFor(() => broker.MappingCount <= maps), $"broker's mediator mappings {broker.MappingCount}, baseline {maps}");
         long grown = broker.RssKiB - rss;
         TestContext.Current.TestOutputHelper?.WriteLine($"after 200 cycles: fds {broker.FdCount} (baseline {fds}), mediator mappings {broker.MappingCount} (baseline {maps}), RSS +{grown} KiB");
         Assert.True(grown < 48 * 1024, $"broker RSS grew by {grown} KiB over 200 cycles");
