@@ -301,6 +301,10 @@ internal sealed class ControlServer : IDisposable
 
     private bool Stats(ClientConnection c, MessageHeader header, ReadOnlySpan<byte> message)
     {
+        if (!c.HelloDone)
+        {
+            return Refuse(c, header.RequestId, ErrorCode.OutOfOrder, MessageType.Stats, "say Hello first");
+        }
         if (!ControlCodec.TryReadBody(message, out StatsRequest request) || request.Reserved != 0)
         {
             return Refuse(c, header.RequestId, ErrorCode.Malformed, MessageType.Stats, "Stats body must be 8 bytes with Reserved 0");
