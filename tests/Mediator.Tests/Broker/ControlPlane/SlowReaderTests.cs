@@ -56,6 +56,8 @@ public sealed class SlowReaderTests(SharedBroker shared) : IClassFixture<SharedB
         {
             Assert.Fail($"a well-behaved client was not served while another had {sent} unread replies: {e.Message}");
         }
+        // The hog itself was cut off: after the replies that fitted, its connection ends.
+        Assert.True(hog.WaitClosed(5000), "the broker disconnected the client whose replies it could not deliver");
         hog.Dispose();
         BrokerChecks.AssertFdsBackTo(_broker, baselineFds);
         BrokerChecks.AssertServing(_broker);
