@@ -139,6 +139,7 @@ internal sealed class ControlServer : IDisposable
         PeerCredentials peer;
         try
         {
+            MakeNonBlocking(socket);
             peer = socket.GetPeerCredentials();
         }
         catch (NativeException)
@@ -150,6 +151,21 @@ internal sealed class ControlServer : IDisposable
         _connections[connection.ClientId] = connection;
         _epoll.Add(socket.Handle.Fd, connection.ClientId);
         Volatile.Write(ref _connectionCount, _connections.Count);
+    }
+
+    /// <summary>
+    /// Replies must never block the control thread: a client that pipelines requests without reading
+    /// the replies fills its socket, and a blocking send would stall every other client. With the
+    /// socket non-blocking that send fails (EAGAIN) and only that client is disconnected.
+    /// </summary>
+    private static void MakeNonBlocking(SeqPacketSocket socket)
+    {
+        int fd = socket.Handle.Fd;
+        int flags = Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_GETFL);
+        if (flags < 0 || Tmds.Linux.LibC.fcntl(fd, Tmds.Linux.LibC.F_SETFL, flags | Tmds.Linux.LibC.O_NONBLOCK) != 0)
+        {
+            NativeException.ThrowLastError("fcntl(O_NONBLOCK)");
+        }
     }
 
     /// <summary>Handles one message; false when the peer has gone.</summary>
@@ -301,6 +317,10 @@ internal sealed class ControlServer : IDisposable
 
     private bool Stats(ClientConnection c, MessageHeader header, ReadOnlySpan<byte> message)
     {
+        if (!c.HelloDone)
+        {
+            return Refuse(c, header.RequestId, ErrorCode.OutOfOrder, MessageType.Stats, "say Hello first");
+        }
         if (!ControlCodec.TryReadBody(message, out StatsRequest request) || request.Reserved != 0)
         {
             return Refuse(c, header.RequestId, ErrorCode.Malformed, MessageType.Stats, "Stats body must be 8 bytes with Reserved 0");
