@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Information, "Broker stopping: {Clients} clients told, in-flight work drained")]
     public static partial void Stopped(ILogger logger, int clients);
 
+    [LoggerMessage(13, LogLevel.Warning, "Cannot accept a connection now: {Reason}")]
+    public static partial void AcceptFailed(ILogger logger, string reason);
+
     [LoggerMessage(12, LogLevel.Warning, "Connection refused: {Connections} connections is the configured maximum")]
     public static partial void TooManyConnections(ILogger logger, int connections);
 }

@@ -117,7 +117,18 @@ internal sealed class ControlServer : IDisposable
 
     private void Accept()
     {
-        var socket = _listener.Accept(0);
+        SeqPacketSocket? socket;
+        try
+        {
+            socket = _listener.Accept(0);
+        }
+        catch (NativeException e)
+        {
+            // EMFILE/ENFILE/ENOMEM: the connection waits in the backlog; the broker keeps serving
+            // the clients it has rather than dying.
+            Log.AcceptFailed(_logger, e.Message);
+            return;
+        }
         if (socket is null)
         {
             return;
