@@ -15,7 +15,7 @@ namespace Mediator.Client.Unsafe;
 /// the probe in <c>IxgbeProbe.cs</c>.
 /// </summary>
 /// <remarks>Not thread-safe: one thread drives the queue pair. Frames come from <see cref="Frames"/>.</remarks>
-public sealed class DirectMapDriver : IDisposable
+public sealed class DirectMapDriver : IDirectTransmitter, IDisposable
 {
     private readonly IxgbeTxQueue _tx;
     private readonly IxgbeRxQueue _rx;

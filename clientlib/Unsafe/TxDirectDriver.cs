@@ -10,7 +10,7 @@ namespace Mediator.Client.Unsafe;
 /// batch RX API), whose fill ring this constructor tops up.
 /// </summary>
 /// <remarks>Not thread-safe; TX and the mediated RX share <see cref="Frames"/>.</remarks>
-public sealed class TxDirectDriver : IDisposable
+public sealed class TxDirectDriver : IDirectTransmitter, IDisposable
 {
     private readonly IxgbeTxQueue _tx;
 
