@@ -50,6 +50,10 @@ public sealed class UnsafeModesTests
         return true;
     }
 
+    private static void WaitArmed(MediatorClient client, ClientQueue queue) =>
+        Assert.True(Until(() => client.GetStatistics(queue)[QueueCounter.RxArmed] >= Math.Min((ulong)queue.PostedForReceive, queue.Geometry.RxSize - 1UL)),
+            "the broker did not arm the RX buffers");
+
     [Fact]
     public void DirectMap_driver_sends_to_a_mediated_sink_and_receives_from_a_mediated_sender()
     {
@@ -60,6 +64,7 @@ public sealed class UnsafeModesTests
         using var directClient = broker.Connect("direct");
         using var driver = new DirectMapDriver(directClient.OpenDirectQueue(Geometry));
         Assert.Equal(ClientMode.DirectMap, driver.Device.Mode);
+        WaitArmed(mediatedClient, mediated); // the device drops frames that arrive before a buffer is armed
         Assert.NotEqual(0UL, driver.Device.UmemBusAddress);
 
         const int N = 200;
@@ -110,6 +115,7 @@ public sealed class UnsafeModesTests
         using var client = broker.Connect("txdirect");
         using var driver = new TxDirectDriver(client.OpenDirectQueue(Geometry));
         Assert.Equal(ClientMode.TxDirect, driver.Device.Mode);
+        WaitArmed(client, driver.Queue); // RX is mediated: the re-arm worker arms buffers in parallel
         Assert.Throws<InvalidOperationException>(() => driver.Device.ReadRegister(Registers.CTRL)); // no BAR0 in TxDirect
         Assert.Throws<InvalidOperationException>(() => driver.Device.RxRing.Length);
 
@@ -142,7 +148,11 @@ public sealed class UnsafeModesTests
     {
         // A broker refuses to start with an unsafe policy while unsafe modes are off.
         var failure = Assert.Throws<InvalidOperationException>(() => BrokerProcess.Start("--Broker:DefaultPolicy:Mode=DirectMap"));
-        Assert.Contains("EnableUnsafeModes", failure.Message, StringComparison.Ordinal);
+        Assert.StartsWith("broker exited with 2", failure.Message, StringComparison.Ordinal); // its stderr may not be read yet: the reason is checked below
+        var validation = new Mediator.Broker.Hosting.BrokerOptionsValidator().Validate(null,
+            new Mediator.Broker.Hosting.BrokerOptions { DefaultPolicy = new Mediator.Policies.PolicyRule { Name = "default", Mode = ClientMode.DirectMap } });
+        Assert.True(validation.Failed);
+        Assert.Contains("EnableUnsafeModes", validation.FailureMessage, StringComparison.Ordinal);
 
         // Enabled, but this client's policy grants Mediated only.
         using var broker = BrokerProcess.Start("--Broker:EnableUnsafeModes=true");
