@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Warning, "Connection refused: {Connections} connections is the configured maximum")]
     public static partial void TooManyConnections(ILogger logger, int connections);
+
+    [LoggerMessage(40, LogLevel.Warning, "Client {ClientId} queue {QueueId}: device queue {DeviceQueue} mapped into the client ({Mode}); the broker no longer guards its DMA")]
+    public static partial void DeviceMapped(ILogger logger, uint clientId, uint queueId, int deviceQueue, string mode);
 }

@@ -116,7 +116,13 @@ public sealed class MediatorClient : IDisposable
     /// <param name="geometry">Sizes wanted; default <see cref="QueueGeometry.Default"/>.</param>
     /// <exception cref="ArgumentException">The geometry is invalid.</exception>
     /// <exception cref="MediatorException">The broker refused, or its reply or descriptors were wrong (none leaks).</exception>
-    public ClientQueue OpenQueue(QueueGeometry? geometry = null)
+    public ClientQueue OpenQueue(QueueGeometry? geometry = null) => OpenQueue(geometry, OpenQueueFlags.None, refill: true);
+
+    /// <summary>
+    /// Opens a queue with <paramref name="flags"/>; posts RX buffers only when <paramref name="refill"/>
+    /// (a queue whose device RX ring the client drives itself must not lend frames to the broker).
+    /// </summary>
+    internal ClientQueue OpenQueue(QueueGeometry? geometry, OpenQueueFlags flags, bool refill)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var wanted = geometry ?? QueueGeometry.Default;
@@ -124,7 +130,7 @@ public sealed class MediatorClient : IDisposable
         {
             throw new ArgumentException(error, nameof(geometry));
         }
-        var request = new OpenQueueRequest { Geometry = wanted };
+        var request = new OpenQueueRequest { Geometry = wanted, Flags = (uint)flags };
         var reply = _channel.Request(MessageType.OpenQueue, in request, MessageType.OpenQueueReply);
         if (!ControlCodec.TryReadBody(reply.Message, out OpenQueueReply body))
         {
@@ -151,7 +157,10 @@ public sealed class MediatorClient : IDisposable
         }
         try
         {
-            queue.Refill();
+            if (refill)
+            {
+                queue.Refill();
+            }
         }
         catch
         {
@@ -173,6 +182,13 @@ public sealed class MediatorClient : IDisposable
             throw new MediatorException(ErrorCode.Malformed, MessageType.Stats, $"malformed StatsReply (queue {queueId}, asked {request.QueueId})", fromBroker: false);
         }
         return new QueueStatistics(queueId, counters);
+    }
+
+    /// <summary>Sends <paramref name="type"/> and waits for <paramref name="expected"/>; the reply's descriptors are the caller's.</summary>
+    internal ControlReply Request<T>(MessageType type, in T body, MessageType expected) where T : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _channel.Request(type, in body, expected);
     }
 
     /// <summary>Reads control messages already waiting, without blocking (notices a Goodbye between calls).</summary>

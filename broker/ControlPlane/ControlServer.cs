@@ -216,6 +216,7 @@ internal sealed class ControlServer : IDisposable
             MessageType.OpenQueue => OpenQueue(c, header, message),
             MessageType.CloseQueue => CloseQueue(c, header, message),
             MessageType.Stats => Stats(c, header, message),
+            MessageType.MapDevice => MapDevice(c, header, message),
             _ => Refuse(c, header.RequestId, ErrorCode.UnknownType, type, $"message type {header.Type} is not a request this broker knows"),
         };
     }
@@ -256,9 +257,18 @@ internal sealed class ControlServer : IDisposable
         {
             return Refuse(c, header.RequestId, ErrorCode.OutOfOrder, MessageType.OpenQueue, "say Hello first");
         }
-        if (!ControlCodec.TryReadBody(message, out OpenQueueRequest request) || request.Flags != 0 || request.Reserved != 0)
+        if (!ControlCodec.TryReadBody(message, out OpenQueueRequest request) || (request.Flags & ~(uint)OpenQueueFlags.DeviceAccess) != 0 || request.Reserved != 0)
         {
-            return Refuse(c, header.RequestId, ErrorCode.Malformed, MessageType.OpenQueue, "OpenQueue body must be 32 bytes with Flags and Reserved 0");
+            return Refuse(c, header.RequestId, ErrorCode.Malformed, MessageType.OpenQueue, "OpenQueue body must be 32 bytes, Flags only DeviceAccess, Reserved 0");
+        }
+        var mode = ClientMode.Mediated;
+        if ((request.Flags & (uint)OpenQueueFlags.DeviceAccess) != 0)
+        {
+            if (policy.Mode == ClientMode.Mediated)
+            {
+                return Refuse(c, header.RequestId, ErrorCode.PolicyDenied, MessageType.OpenQueue, $"policy '{policy.Name}' grants Mediated only; no device access");
+            }
+            mode = policy.Mode;
         }
         var geometry = request.Geometry;
         if (geometry.Validate() is { } invalid)
@@ -282,7 +292,7 @@ internal sealed class ControlServer : IDisposable
         uint queueId = c.NextQueueId++;
         try
         {
-            session = QueueFactory.Create(_device.Model, c.ClientId, queueId, deviceQueue, geometry, policy.MaxFrameLength, _throttleMicroseconds);
+            session = QueueFactory.Create(_device.Model, c.ClientId, queueId, deviceQueue, geometry, policy.MaxFrameLength, _throttleMicroseconds, mode);
         }
         catch (Exception e) when (e is NativeException or ArgumentException)
         {
@@ -292,7 +302,7 @@ internal sealed class ControlServer : IDisposable
         c.Queues[queueId] = (session, deviceQueue);
         _rearm.Sessions.Post(new SessionCommand(session, Add: true));
         _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
-        Log.QueueOpened(_logger, c.ClientId, queueId, deviceQueue, geometry.ToString());
+        Log.QueueOpened(_logger, c.ClientId, queueId, deviceQueue, mode == ClientMode.Mediated ? geometry.ToString() : $"{geometry}, {mode}");
 
         var reply = new OpenQueueReply
         {
@@ -306,6 +316,61 @@ internal sealed class ControlServer : IDisposable
         bool sent = TrySend(c, ControlCodec.Write(_send, MessageType.OpenQueueReply, header.RequestId, reply), fds);
         m.CloseDescriptors(); // the client holds its own copies now; our mappings keep the memory
         return sent;
+    }
+
+    /// <summary>
+    /// Unsafe modes: hands a queue opened with DeviceAccess what igb_uio would — the device ring memfds and
+    /// bus addresses, and the TX doorbell page (TxDirect) or BAR0 and the MSI-X table (DirectMap). The
+    /// broker keeps its own descriptors (the rings') until the queue closes, so the request may repeat.
+    /// </summary>
+    private bool MapDevice(ClientConnection c, MessageHeader header, ReadOnlySpan<byte> message)
+    {
+        if (c.Policy is not { } policy)
+        {
+            return Refuse(c, header.RequestId, ErrorCode.OutOfOrder, MessageType.MapDevice, "say Hello first");
+        }
+        if (!ControlCodec.TryReadBody(message, out MapDeviceRequest request) || request.Reserved != 0)
+        {
+            return Refuse(c, header.RequestId, ErrorCode.Malformed, MessageType.MapDevice, "MapDevice body must be 8 bytes with Reserved 0");
+        }
+        if (!c.Queues.TryGetValue(request.QueueId, out var q))
+        {
+            return Refuse(c, header.RequestId, ErrorCode.UnknownQueue, MessageType.MapDevice, $"no queue {request.QueueId} on this connection");
+        }
+        var session = q.Session;
+        if (session.Mode == ClientMode.Mediated)
+        {
+            return Refuse(c, header.RequestId, ErrorCode.PolicyDenied, MessageType.MapDevice, policy.Mode == ClientMode.Mediated
+                ? $"policy '{policy.Name}' grants Mediated only; the device is never mapped"
+                : $"queue {request.QueueId} is mediated; open it with DeviceAccess to drive the device");
+        }
+        var driver = session.Driver;
+        var model = _device.Model;
+        var reply = new MapDeviceReply
+        {
+            QueueId = request.QueueId, Mode = (uint)session.Mode, DeviceQueue = (uint)q.DeviceQueue, Vector = (uint)driver.Vector,
+            UmemBusAddress = driver.UmemBusAddress, TxRingBusAddress = driver.TxRingBusAddress, TxRingSize = driver.TxSize,
+            InterruptSlotBusAddress = model.Interrupts.SlotAddress(driver.Vector), InterruptSlotData = (uint)driver.Vector,
+            CanaryBusAddress = model.Canary.BusAddress,
+        };
+        Span<int> fds = stackalloc int[MapDeviceReply.DirectMapFdCount];
+        fds[0] = driver.TxRingFile!.Fd;
+        if (session.Mode == ClientMode.TxDirect)
+        {
+            fds[1] = driver.DoorbellPage!.File.Fd;
+            reply.FdCount = MapDeviceReply.TxDirectFdCount;
+        }
+        else
+        {
+            reply.RxRingBusAddress = driver.RxRingBusAddress;
+            reply.RxRingSize = driver.RxSize;
+            fds[1] = driver.RxRingFile!.Fd;
+            fds[2] = driver.Port.Bar0File.Fd;
+            fds[3] = driver.Port.MsixTableFile.Fd;
+            reply.FdCount = MapDeviceReply.DirectMapFdCount;
+        }
+        Log.DeviceMapped(_logger, c.ClientId, request.QueueId, q.DeviceQueue, session.Mode.ToString());
+        return TrySend(c, ControlCodec.Write(_send, MessageType.MapDeviceReply, header.RequestId, reply), fds[..reply.FdCount]);
     }
 
     private bool CloseQueue(ClientConnection c, MessageHeader header, ReadOnlySpan<byte> message)

@@ -34,6 +34,7 @@ public sealed unsafe class NicPort : IDisposable
     private readonly PortCounters _counters = new();
     private int _nextTxQueue;
     private bool _filtersStale = true;
+    private readonly TxDoorbellPage?[] _doorbells;
 
     internal NicPort(int index, NicPortOptions options, BusAddressSpace bus, BusMaster dma)
     {
@@ -64,6 +65,7 @@ public sealed unsafe class NicPort : IDisposable
         MsixRegion = bus.Map($"{Name}-msix", RegionKind.Bar, _msixMemory.Pointer, MsixEntry.TableSize);
 
         _tx = new TxQueue[QueueCount];
+        _doorbells = new TxDoorbellPage?[QueueCount];
         _rx = new RxQueue[QueueCount];
         for (int q = 0; q < QueueCount; q++)
         {
@@ -131,6 +133,53 @@ public sealed unsafe class NicPort : IDisposable
         _msix.Write(e + 4, (uint)(address >> 32));
         _msix.Write(e + 8, data);
         _msix.Write(e + 12, masked ? MsixEntry.Masked : 0); // release: pairs with the device's acquire of the control word
+    }
+
+    /// <summary>
+    /// Model: gives TX queue <paramref name="queue"/> its own doorbell page. From now on the device takes
+    /// the queue's tail from the page (starting from the tail TDT holds now) and ignores TDT in BAR0.
+    /// Control thread; the queue must not have a page already.
+    /// </summary>
+    public TxDoorbellPage AttachTxDoorbellPage(int queue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(queue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(queue, QueueCount);
+        if (_doorbells[queue] != null)
+        {
+            throw new InvalidOperationException($"TX queue {queue} already has a doorbell page");
+        }
+        var page = new TxDoorbellPage($"mediator-{Name}-q{queue}-doorbell", queue);
+        page.WriteTail(_bar0.Read(Registers.TDT(queue)));
+        _doorbells[queue] = page;
+        _tx[queue].UseDoorbell(page.Tail);
+        return page;
+    }
+
+    /// <summary>
+    /// Model: takes queue <paramref name="queue"/>'s doorbell page away (the device polls TDT in BAR0
+    /// again) and frees it once no step can still be reading it. Idempotent.
+    /// </summary>
+    public void DetachTxDoorbellPage(int queue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(queue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(queue, QueueCount);
+        var page = _doorbells[queue];
+        if (page == null)
+        {
+            return;
+        }
+        _doorbells[queue] = null;
+        _tx[queue].UseDoorbell(null);
+        _bus.Quiescence.WaitForStepBoundary(); // a step that loaded the old pointer has finished
+        page.Free();
+    }
+
+    /// <summary>The tail of TX queue <paramref name="queue"/> as the device sees it (doorbell page or TDT).</summary>
+    public uint ReadTxTail(int queue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(queue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(queue, QueueCount);
+        return _tx[queue].ReadTail();
     }
 
     /// <summary>Model-side counters (drop reasons, MSI-X messages).</summary>
@@ -265,6 +314,10 @@ public sealed unsafe class NicPort : IDisposable
     /// <summary>Takes the BARs off the bus and frees them.</summary>
     public void Dispose()
     {
+        for (int q = 0; q < QueueCount; q++)
+        {
+            DetachTxDoorbellPage(q);
+        }
         _bus.Unmap(Bar0Region);
         _bus.Unmap(MsixRegion);
         _bar0Memory.Dispose();

@@ -24,6 +24,7 @@ internal sealed unsafe class TxQueue
     private ulong _ringBase;
     private uint _count;
     private uint _head;
+    private nint _doorbellTail; // model: a doorbell page's tail word, or 0 to poll TDT in BAR0
 
     public TxQueue(int queue, int auditQueue, MmioRegion bar, BusMaster dma, PortCounters counters)
     {
@@ -35,6 +36,20 @@ internal sealed unsafe class TxQueue
     }
 
     public bool Enabled { get; private set; }
+
+    /// <summary>
+    /// Model: takes the tail from <paramref name="tail"/> (a doorbell page) instead of BAR0's TDT, or
+    /// from TDT again when null. Any thread; the engine sees the change at its next <see cref="Process"/>.
+    /// </summary>
+    public void UseDoorbell(uint* tail) => Volatile.Write(ref _doorbellTail, (nint)tail); // release: pairs with the acquire in Process
+
+    /// <summary>The tail the driver posted, from the doorbell page or BAR0.</summary>
+    public uint ReadTail()
+    {
+        uint* page = (uint*)Volatile.Read(ref _doorbellTail); // acquire: pairs with the release in UseDoorbell
+        // Acquire: pairs with the driver's release store of the tail after its descriptor writes.
+        return page != null ? Volatile.Read(ref *page) : _bar.Read(Registers.TDT(_queue));
+    }
 
     /// <summary>Applies TXDCTL: latches the ring on a 0→1 enable edge, stops the queue on 1→0.</summary>
     public void Latch()
@@ -87,7 +102,7 @@ internal sealed unsafe class TxQueue
     /// </summary>
     public int Process(int budget, FrameBatch batch, TokenBucket? pacer, long now)
     {
-        uint tail = _bar.Read(Registers.TDT(_queue)); // acquire: pairs with the driver's release store of TDT after its descriptor writes
+        uint tail = ReadTail(); // acquire: pairs with the driver's release store of the tail after its descriptor writes
         if (tail >= _count)
         {
             _counters.BadTailDoorbells++; // untrusted index: never read outside the ring

@@ -98,7 +98,10 @@ internal sealed class DataPathLoop : IDisposable
         int work = 0;
         for (int i = 0; i < sessions.Length; i++)
         {
-            work += TxPath.Run(sessions[i], _budget);
+            if (sessions[i].BrokerDrivesTx) // TxDirect and DirectMap clients write the device TX ring themselves
+            {
+                work += TxPath.Run(sessions[i], _budget);
+            }
         }
         if (_inlineDevice)
         {
@@ -106,7 +109,10 @@ internal sealed class DataPathLoop : IDisposable
         }
         for (int i = 0; i < sessions.Length; i++)
         {
-            work += RxPath.Run(sessions[i], _budget, _rearm);
+            if (sessions[i].BrokerDrivesRx) // DirectMap clients reap the device RX ring themselves
+            {
+                work += RxPath.Run(sessions[i], _budget, _rearm);
+            }
         }
         return work;
     }
@@ -120,7 +126,10 @@ internal sealed class DataPathLoop : IDisposable
             var s = sessions[i];
             blocked |= s.TxRequests.PrepareToSleep();
             blocked |= s.TxPosted != s.TxCleaned || s.FillRefusalsIn.Available() != 0
-                || (s.RxCleaned != Volatile.Read(ref s.RxArmed) && s.Driver.RxDone(s.RxCleaned, out _, out _));
+                || (s.RxCleaned != Volatile.Read(ref s.RxArmed) && s.Driver.RxDone(s.RxCleaned, out _, out _))
+                // A client that rings the device's doorbell itself kicks only if it saw need-wakeup (set
+                // above, then a full fence): re-check its tail so a doorbell rung just before is not lost.
+                || (!s.BrokerDrivesTx && s.Driver.DeviceTxPending());
         }
         // Blocked on a client that does not reap, or on the device: nap briefly rather than spin.
         // Otherwise sleep until a kick, an interrupt or a command.

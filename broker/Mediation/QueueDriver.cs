@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Mediator.Broker.Device;
+using Mediator.Control;
 using Mediator.Native;
 using Mediator.Nic;
 
@@ -9,7 +10,10 @@ namespace Mediator.Broker.Mediation;
 /// The broker's driver for one device queue pair, written the way ixgbe programs an 82599 queue:
 /// descriptor rings in broker-private memory mapped into the bus, base/length/head/tail registers,
 /// SRRCTL buffer size, an IVAR entry and an MSI-X vector, and an address filter that steers the
-/// client's MAC to this queue. Only the broker writes these rings; clients never map them.
+/// client's MAC to this queue. In Mediated mode only the broker writes these rings; clients never map
+/// them. In the unsafe modes (<see cref="ClientMode.TxDirect"/>, <see cref="ClientMode.DirectMap"/>) the
+/// rings are memfds the broker keeps open to hand to the client, and a TxDirect queue's doorbell moves to
+/// its own page (<see cref="TxDoorbellPage"/>) so that the client can ring it without BAR0.
 /// </summary>
 internal sealed unsafe class QueueDriver : IDisposable
 {
@@ -24,11 +28,14 @@ internal sealed unsafe class QueueDriver : IDisposable
     private readonly RxDescriptor* _rx;
     private readonly int _tdt;
     private readonly int _rdt;
+    private readonly FileDescriptor? _txRingFile;
+    private readonly FileDescriptor? _rxRingFile;
     private bool _disposed;
 
     /// <summary>Programs device queue <paramref name="queue"/> for a client whose UMEM is <paramref name="umem"/>.</summary>
     public QueueDriver(DeviceModel device, int queue, uint txSize, uint rxSize, uint bufferSize,
-        MappedMemory umem, string owner, int ownerTag, ReadOnlySpan<byte> mac, int vector, uint throttleMicroseconds)
+        MappedMemory umem, string owner, int ownerTag, ReadOnlySpan<byte> mac, int vector, uint throttleMicroseconds,
+        ClientMode mode = ClientMode.Mediated)
     {
         _port = device.Ports[0];
         _bus = device.Bus;
@@ -37,8 +44,19 @@ internal sealed unsafe class QueueDriver : IDisposable
         RxSize = Math.Max(rxSize, 8);
         TxMask = TxSize - 1;
         RxMask = RxSize - 1;
-        _txMemory = MappedMemory.Private($"mediator-q{queue}-tx-ring", TxSize * TxDescriptor.Size);
-        _rxMemory = MappedMemory.Private($"mediator-q{queue}-rx-ring", RxSize * RxDescriptor.Size);
+        Mode = mode;
+        Vector = vector;
+        if (mode == ClientMode.Mediated)
+        {
+            _txMemory = MappedMemory.Private($"mediator-q{queue}-tx-ring", TxSize * TxDescriptor.Size);
+            _rxMemory = MappedMemory.Private($"mediator-q{queue}-rx-ring", RxSize * RxDescriptor.Size);
+        }
+        else
+        {
+            // Unsafe modes: keep the ring memfds, the client maps them (what igb_uio's mmap of DMA memory gives).
+            _txMemory = SharedRing($"mediator-q{queue}-tx-ring", TxSize * TxDescriptor.Size, out _txRingFile);
+            _rxMemory = SharedRing($"mediator-q{queue}-rx-ring", RxSize * RxDescriptor.Size, out _rxRingFile);
+        }
         _tx = (TxDescriptor*)_txMemory.Pointer;
         _rx = (RxDescriptor*)_rxMemory.Pointer;
         _txRegion = _bus.Map($"q{queue} tx ring", RegionKind.DeviceRing, _txMemory.Pointer, _txMemory.Length);
@@ -74,6 +92,11 @@ internal sealed unsafe class QueueDriver : IDisposable
         WriteRegister(Registers.RAL(queue), ral);
         WriteRegister(Registers.RAH(queue), rah);
 
+        if (mode == ClientMode.TxDirect)
+        {
+            DoorbellPage = _port.AttachTxDoorbellPage(queue); // before the enable: the client's tail is the only one
+        }
+
         WriteRegister(Registers.TXDCTL(queue), Registers.QueueEnable);
         WriteRegister(Registers.RXDCTL(queue), Registers.QueueEnable);
     }
@@ -93,6 +116,36 @@ internal sealed unsafe class QueueDriver : IDisposable
 
     /// <summary>Where the client's UMEM starts on the bus: request offsets are translated against it.</summary>
     public ulong UmemBusAddress { get; }
+
+    /// <summary>How the client drives this queue pair.</summary>
+    public ClientMode Mode { get; }
+
+    /// <summary>The MSI-X vector of the queue pair.</summary>
+    public int Vector { get; }
+
+    /// <summary>Bus address of the device TX ring.</summary>
+    public ulong TxRingBusAddress => _txRegion.BusAddress;
+
+    /// <summary>Bus address of the device RX ring.</summary>
+    public ulong RxRingBusAddress => _rxRegion.BusAddress;
+
+    /// <summary>The TX ring's memfd (unsafe modes only; closed with the driver).</summary>
+    public FileDescriptor? TxRingFile => _txRingFile;
+
+    /// <summary>The RX ring's memfd (unsafe modes only; closed with the driver).</summary>
+    public FileDescriptor? RxRingFile => _rxRingFile;
+
+    /// <summary>The TX doorbell page (TxDirect only).</summary>
+    public TxDoorbellPage? DoorbellPage { get; }
+
+    /// <summary>The port whose queue pair this is.</summary>
+    public NicPort Port => _port;
+
+    /// <summary>
+    /// Whether the device has TX descriptors posted it has not walked yet (tail ≠ head). For queues the
+    /// client drives itself: the data path must not sleep while their doorbell was rung.
+    /// </summary>
+    public bool DeviceTxPending() => _port.ReadTxTail(Queue) != ReadRegister(Registers.TDH(Queue));
 
     /// <summary>Writes TX descriptor for free-running slot <paramref name="slot"/> (plain store; the doorbell publishes it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -152,11 +205,33 @@ internal sealed unsafe class QueueDriver : IDisposable
         }
         _disposed = true;
         Disable();
+        if (DoorbellPage != null)
+        {
+            _port.DetachTxDoorbellPage(Queue);
+        }
         _bus.Unmap(_umemRegion);
         _bus.Unmap(_txRegion);
         _bus.Unmap(_rxRegion);
         _txMemory.Dispose();
         _rxMemory.Dispose();
+        _txRingFile?.Dispose();
+        _rxRingFile?.Dispose();
+    }
+
+    private static MappedMemory SharedRing(string name, long length, out FileDescriptor file)
+    {
+        file = Memfd.Create(name, length);
+        try
+        {
+            // Sealed against resizing: the client must not be able to SIGBUS the device (the broker).
+            Memfd.AddSeals(file, MemfdSeals.Shrink | MemfdSeals.Grow | MemfdSeals.Seal);
+            return MappedMemory.Map(file, length, MapAccess.ReadWrite);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     private void WriteRegister(int offset, uint value) => _port.WriteRegister(offset, value);

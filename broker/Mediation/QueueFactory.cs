@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Mediator.Abi;
 using Mediator.Broker.Device;
+using Mediator.Control;
 using Mediator.Native;
 
 namespace Mediator.Broker.Mediation;
@@ -15,9 +16,9 @@ internal static unsafe class QueueFactory
     /// <summary>The MAC the broker assigns device queue <paramref name="queue"/> (locally administered).</summary>
     public static byte[] MacFor(int queue) => [0x02, 0x4D, 0x44, 0x00, (byte)(queue >> 8), (byte)queue];
 
-    /// <summary>Creates the queue. The caller sends the descriptors, then calls <see cref="QueueMemory.CloseDescriptors"/>.</summary>
+    /// <summary>Creates the queue in <paramref name="mode"/> (unsafe modes: see <see cref="QueueSession.Mode"/>). The caller sends the descriptors, then calls <see cref="QueueMemory.CloseDescriptors"/>.</summary>
     public static QueueSession Create(DeviceModel device, uint clientId, uint queueId, int deviceQueue,
-        QueueGeometry geometry, int maxFrameLength, uint throttleMicroseconds)
+        QueueGeometry geometry, int maxFrameLength, uint throttleMicroseconds, ClientMode mode = ClientMode.Mediated)
     {
         var layout = new QueueLayout(geometry);
         var owned = new List<IDisposable>();
@@ -49,8 +50,8 @@ internal static unsafe class QueueFactory
             owned.Add(memory);
             var events = Own(owned, new QueueEventFds());
             var driver = Own(owned, new QueueDriver(device, deviceQueue, geometry.TxSize, geometry.FillSize, geometry.FrameSize,
-                umem, tag, ownerTag: (int)(clientId << 8 | queueId & 0xFF), MacFor(deviceQueue), vector: deviceQueue % 32, throttleMicroseconds));
-            return new QueueSession(clientId, queueId, geometry, layout, maxFrameLength, memory, driver, events);
+                umem, tag, ownerTag: (int)(clientId << 8 | queueId & 0xFF), MacFor(deviceQueue), vector: deviceQueue % 32, throttleMicroseconds, mode));
+            return new QueueSession(clientId, queueId, geometry, layout, maxFrameLength, memory, driver, events, mode);
         }
         catch
         {

@@ -1,4 +1,5 @@
 using Mediator.Abi;
+using Mediator.Control;
 using Mediator.Native;
 using Mediator.Rings;
 
@@ -15,8 +16,9 @@ public sealed unsafe class QueueSession
 {
     internal QueueSession(
         uint clientId, uint queueId, QueueGeometry geometry, QueueLayout layout, int maxFrameLength,
-        QueueMemory memory, QueueDriver driver, QueueEventFds events)
+        QueueMemory memory, QueueDriver driver, QueueEventFds events, ClientMode mode = ClientMode.Mediated)
     {
+        Mode = mode;
         ClientId = clientId;
         QueueId = queueId;
         Geometry = geometry;
@@ -51,6 +53,21 @@ public sealed unsafe class QueueSession
         FillBatch = new FillEntry[Math.Min(RxRearm.MaxBatch, driver.RxSize)];
         FillBatchStatus = new RequestStatus[FillBatch.Length];
     }
+
+    /// <summary>
+    /// How the client reaches the device through this queue. Mediated: the broker runs TX intake and reap,
+    /// RX re-arm and delivery. TxDirect: the client writes the device TX ring and its doorbell page itself,
+    /// so the broker neither takes TX requests nor reaps the device TX ring (<see cref="BrokerDrivesTx"/>);
+    /// RX stays mediated. DirectMap: the client drives the whole queue pair; the broker only steps the
+    /// device (and tears the queue down).
+    /// </summary>
+    public ClientMode Mode { get; }
+
+    /// <summary>Whether the broker takes TX requests and reaps the device TX ring (Mediated only).</summary>
+    public bool BrokerDrivesTx => Mode == ClientMode.Mediated;
+
+    /// <summary>Whether the broker re-arms the device RX ring and delivers RX (not in DirectMap).</summary>
+    public bool BrokerDrivesRx => Mode != ClientMode.DirectMap;
 
     /// <summary>The broker's id of the client connection.</summary>
     public uint ClientId { get; }

@@ -17,9 +17,9 @@ internal static class RxRearm
     /// <summary>Serves one queue; returns fill entries taken.</summary>
     public static int Run(QueueSession s, uint budget)
     {
-        if (s.Closing)
+        if (s.Closing || !s.BrokerDrivesRx)
         {
-            return 0;
+            return 0; // DirectMap: the client arms the device RX ring itself
         }
         var driver = s.Driver;
         // Acquire: the data path finished with device slots below RxCleaned.

@@ -96,7 +96,7 @@ internal sealed class RxRearmWorker : IDisposable
             var s = sessions[i];
             bool entries = s.Fill.PrepareToSleep();
             uint room = s.Driver.RxSize - 1 - (s.RxArmed - Volatile.Read(ref s.RxCleaned));
-            ready |= entries && room != 0;
+            ready |= entries && room != 0 && s.BrokerDrivesRx;
         }
         if (!ready)
         {

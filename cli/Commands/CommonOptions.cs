@@ -37,4 +37,15 @@ internal static class CommonOptions
         Description = "Frame length in bytes, without FCS (38 to 1514)",
         DefaultValueFactory = _ => 64,
     };
+
+    public static Option<string> Mode()
+    {
+        var option = new Option<string>("--mode")
+        {
+            Description = "How this client reaches the device: mediated (default), txdirect or directmap (unsafe modes: the broker must grant them)",
+            DefaultValueFactory = _ => "mediated",
+        };
+        option.AcceptOnlyFromAmong("mediated", "txdirect", "directmap");
+        return option;
+    }
 }

@@ -21,12 +21,16 @@ internal static class PktgenCommand
         var size = CommonOptions.FrameSize();
         var rate = new Option<double>("--rate") { Description = "Frames per second (0: as fast as possible)", DefaultValueFactory = _ => 0 };
         var generator = new Option<uint>("--generator") { Description = "Generator id written into each frame", DefaultValueFactory = _ => 1 };
+        var mode = CommonOptions.Mode();
         var command = new Command("pktgen", "Send numbered, checksummed test frames through the broker")
         {
-            socket, dst, count, duration, batch, size, rate, generator,
+            socket, dst, count, duration, batch, size, rate, generator, mode,
         };
-        command.SetAction((r, token) => Task.FromResult(Run(r.GetValue(socket)!, MacAddress.Parse(r.GetValue(dst)!), r.GetValue(count),
-            r.GetValue(duration), r.GetValue(batch), r.GetValue(size), r.GetValue(rate), r.GetValue(generator), token)));
+        command.SetAction((r, token) => Task.FromResult(r.GetValue(mode) is "mediated" or null
+            ? Run(r.GetValue(socket)!, MacAddress.Parse(r.GetValue(dst)!), r.GetValue(count),
+                r.GetValue(duration), r.GetValue(batch), r.GetValue(size), r.GetValue(rate), r.GetValue(generator), token)
+            : DirectTraffic.Pktgen(r.GetValue(mode)!, r.GetValue(socket)!, MacAddress.Parse(r.GetValue(dst)!), r.GetValue(count),
+                r.GetValue(duration), r.GetValue(batch), r.GetValue(size), r.GetValue(rate), r.GetValue(generator), token)));
         return command;
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Mediator.Abi;
 using Mediator.Cli.Traffic;
 using Mediator.Client;
+using Mediator.Client.Unsafe;
 
 namespace Mediator.Cli.Commands;
 
@@ -19,20 +20,30 @@ internal static class SinkCommand
         var duration = CommonOptions.Duration(0);
         var batch = CommonOptions.Batch();
         var idle = new Option<double>("--idle-exit") { Description = "Exit after this many seconds without frames once some arrived (0: never)", DefaultValueFactory = _ => 0 };
-        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle };
-        command.SetAction((r, token) => Task.FromResult(Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), token)));
+        var mode = CommonOptions.Mode();
+        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle, mode };
+        command.SetAction((r, token) => Task.FromResult(r.GetValue(mode) == "directmap"
+            ? DirectTraffic.Sink(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), token)
+            : Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), token, r.GetValue(mode) == "txdirect")));
         return command;
     }
 
-    private static int Run(string socket, long count, double seconds, int batch, double idleExit, CancellationToken token)
+    /// <summary>Deep receive rings: on a small machine the sink can be descheduled for milliseconds, and the device drops what arrives while no buffer is armed.</summary>
+    internal static readonly QueueGeometry SinkGeometry = new()
+    {
+        FrameSize = 2048, FrameCount = 16384, TxSize = 64, CompletionSize = 64, FillSize = 8192, RxSize = 8192,
+    };
+
+    private static int Run(string socket, long count, double seconds, int batch, double idleExit, CancellationToken token, bool txDirect = false)
     {
         using var client = MediatorClient.Connect(socket, "sink");
-        // Deep receive rings: on a small machine the sink can be descheduled for milliseconds, and the
-        // device drops what arrives while no buffer is armed.
-        using var queue = client.OpenQueue(new QueueGeometry
+        if (txDirect && !DirectTraffic.Granted(client, "txdirect"))
         {
-            FrameSize = 2048, FrameCount = 16384, TxSize = 64, CompletionSize = 64, FillSize = 8192, RxSize = 8192,
-        });
+            return 2;
+        }
+        // TxDirect receives exactly as Mediated does (RX stays mediated); only the queue is opened differently.
+        using var direct = txDirect ? client.OpenDirectQueue(SinkGeometry) : null;
+        using var queue = direct?.Queue ?? client.OpenQueue(SinkGeometry);
         queue.Refill();
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
         var deadline = new Deadline(seconds, count, token);

@@ -36,8 +36,10 @@ public sealed class BrokerProcess : IDisposable
         {
             if (child.HasExited)
             {
+                child.WaitForExit(TimeSpan.FromSeconds(5)); // exited: lets the stderr reader catch up
+                string why = $"broker exited with {child.ExitCode}: {string.Join('\n', child.ErrorLines)}"; // before Dispose frees the process
                 broker.Dispose();
-                throw new InvalidOperationException($"broker exited with {child.ExitCode}: {string.Join('\n', child.ErrorLines)}");
+                throw new InvalidOperationException(why);
             }
             if (File.Exists(socket))
             {
