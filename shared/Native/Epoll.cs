@@ -47,7 +47,7 @@ public sealed unsafe class Epoll : IDisposable
         epoll_event* events = stackalloc epoll_event[max];
         while (true)
         {
-            int n = epoll_wait(_handle.Fd, events, max, timeoutMs);
+            int n = Sys.EpollWait(_handle.Fd, events, max, timeoutMs);
             if (n >= 0)
             {
                 for (int i = 0; i < n; i++)
@@ -56,7 +56,7 @@ public sealed unsafe class Epoll : IDisposable
                 }
                 return n;
             }
-            int errno = Errno.Last;
+            int errno = Sys.LastError;
             if (errno != Errno.EINTR)
             {
                 throw new NativeException("epoll_wait", errno);

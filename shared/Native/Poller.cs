@@ -34,10 +34,10 @@ public static unsafe class Poller
                 set[i].revents = 0;
             }
             int wait = timeoutMs < 0 ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
-            int n = poll(set, (ulong_t)(ulong)fds.Length, wait);
+            int n = Sys.Poll(set, (ulong)fds.Length, wait);
             if (n < 0)
             {
-                int errno = Errno.Last;
+                int errno = Sys.LastError;
                 if (errno == Errno.EINTR)
                 {
                     continue;

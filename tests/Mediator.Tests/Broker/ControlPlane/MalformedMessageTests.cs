@@ -142,7 +142,7 @@ public sealed class MalformedMessageTests(SharedBroker shared) : IClassFixture<S
 
     [Theory]
     [InlineData((ushort)0)]
-    [InlineData((ushort)5)]
+    [InlineData((ushort)6)]
     [InlineData((ushort)0x81)] // a reply type sent by a client
     [InlineData((ushort)0xFE)]
     [InlineData((ushort)0xFF)]

@@ -128,7 +128,7 @@ public sealed class SequencingTests(SharedBroker shared) : IClassFixture<SharedB
     {
         using var raw = RawControlClient.Connect(_broker.SocketPath);
         raw.Hello();
-        raw.Send(MessageType.OpenQueue, 50, new OpenQueueRequest { Geometry = BrokerChecks.SmallGeometry, Flags = 1 });
+        raw.Send(MessageType.OpenQueue, 50, new OpenQueueRequest { Geometry = BrokerChecks.SmallGeometry, Flags = 2 }); // bit 0 is DeviceAccess; bit 1 is reserved
         raw.ExpectError(ErrorCode.Malformed, 50, MessageType.OpenQueue);
         raw.Send(MessageType.OpenQueue, 51, new OpenQueueRequest { Geometry = BrokerChecks.SmallGeometry, Reserved = 0x8000_0000 });
         raw.ExpectError(ErrorCode.Malformed, 51, MessageType.OpenQueue);
