@@ -7,7 +7,7 @@ namespace Mediator.Native;
 /// A small <c>epoll(7)</c> set: register descriptors with a 64-bit tag, wait for readiness with EINTR
 /// retried. The broker's threads sleep in one of these when every ring they serve is idle.
 /// </summary>
-public sealed unsafe class Epoll : IDisposable
+public sealed unsafe partial class Epoll : IDisposable
 {
     private readonly FileDescriptor _handle;
 
@@ -47,7 +47,7 @@ public sealed unsafe class Epoll : IDisposable
         epoll_event* events = stackalloc epoll_event[max];
         while (true)
         {
-            int n = epoll_wait(_handle.Fd, events, max, timeoutMs);
+            int n = SysEpollWait(_handle.Fd, events, max, timeoutMs);
             if (n >= 0)
             {
                 for (int i = 0; i < n; i++)
@@ -56,7 +56,7 @@ public sealed unsafe class Epoll : IDisposable
                 }
                 return n;
             }
-            int errno = Errno.Last;
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (errno != Errno.EINTR)
             {
                 throw new NativeException("epoll_wait", errno);
@@ -66,4 +66,8 @@ public sealed unsafe class Epoll : IDisposable
 
     /// <summary>Closes the set.</summary>
     public void Dispose() => _handle.Dispose();
+
+    // With SetLastError, so that an EINTR is recognised (see Poller).
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    private static partial int SysEpollWait(int epfd, epoll_event* events, int maxEvents, int timeoutMs);
 }

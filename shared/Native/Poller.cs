@@ -4,7 +4,7 @@ using static Tmds.Linux.LibC;
 namespace Mediator.Native;
 
 /// <summary><c>poll(2)</c> with EINTR retried and the deadline kept across retries.</summary>
-public static unsafe class Poller
+public static unsafe partial class Poller
 {
     /// <summary>Waits for <paramref name="fd"/> to become readable; false on timeout.</summary>
     public static bool WaitReadable(int fd, int timeoutMs)
@@ -34,10 +34,10 @@ public static unsafe class Poller
                 set[i].revents = 0;
             }
             int wait = timeoutMs < 0 ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
-            int n = poll(set, (ulong_t)(ulong)fds.Length, wait);
+            int n = SysPoll(set, (nuint)fds.Length, wait);
             if (n < 0)
             {
-                int errno = Errno.Last;
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
                 if (errno == Errno.EINTR)
                 {
                     continue;
@@ -57,4 +57,10 @@ public static unsafe class Poller
             }
         }
     }
+
+    // Declared here with SetLastError so that the errno of this very call is kept: read through
+    // Tmds.LibC.errno it came back 0 after a signal (SIGTERM to a client) interrupted the wait, and the
+    // EINTR went unrecognised.
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int SysPoll(pollfd* fds, nuint count, int timeoutMs);
 }

@@ -36,8 +36,10 @@ public sealed class BrokerProcess : IDisposable
         {
             if (child.HasExited)
             {
+                child.WaitForExit(TimeSpan.FromSeconds(5)); // stderr read to the end
+                string message = $"broker exited with {child.ExitCode}: {string.Join('\n', child.ErrorLines)}";
                 broker.Dispose();
-                throw new InvalidOperationException($"broker exited with {child.ExitCode}: {string.Join('\n', child.ErrorLines)}");
+                throw new InvalidOperationException(message);
             }
             if (File.Exists(socket))
             {
