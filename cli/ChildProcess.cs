@@ -29,9 +29,16 @@ public sealed class ChildProcess : IDisposable
     public IReadOnlyCollection<string> ErrorLines => _errors;
 
     /// <summary>Starts <c>mediator</c> with <paramref name="args"/>.</summary>
-    public static ChildProcess StartSelf(params string[] args)
+    public static ChildProcess StartSelf(params string[] args) => StartSelf(null, args);
+
+    /// <summary>Starts <c>mediator</c> with <paramref name="args"/> and extra <paramref name="environment"/> variables.</summary>
+    public static ChildProcess StartSelf(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = SelfStartInfo();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         foreach (string a in args)
         {
             info.ArgumentList.Add(a);
@@ -103,6 +110,37 @@ public sealed class ChildProcess : IDisposable
             }
         }
         return null;
+    }
+
+    /// <summary>Waits for a stdout line <paramref name="match"/> accepts (other lines are skipped); returns it, or null on timeout or exit.</summary>
+    public string? WaitForLine(Predicate<string> match, TimeSpan timeout)
+    {
+        var end = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < end)
+        {
+            var left = end - DateTime.UtcNow;
+            if (_lines.TryTake(out string? line, left > TimeSpan.Zero ? left : TimeSpan.Zero))
+            {
+                if (match(line))
+                {
+                    return line;
+                }
+            }
+            else if (_lines.IsCompleted)
+            {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Sends SIGTERM without waiting (see <see cref="Terminate"/> for the waiting kind).</summary>
+    public void SignalTerminate()
+    {
+        if (!_process.HasExited)
+        {
+            _ = Tmds.Linux.LibC.kill(_process.Id, Tmds.Linux.LibC.SIGTERM);
+        }
     }
 
     /// <summary>Waits for exit and for the child's output to be read to its end; false on timeout.</summary>

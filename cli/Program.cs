@@ -8,6 +8,7 @@ var root = new RootCommand("Mediator: a safe ring-mediation runtime for fast pac
     PktgenCommand.Create(),
     SinkCommand.Create(),
     EchoCommand.Create(),
+    RespondCommand.Create(),
     StatsCommand.Create(),
     SelfTestCommand.Create(),
 };

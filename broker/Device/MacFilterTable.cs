@@ -17,10 +17,14 @@ internal sealed class MacFilterTable
     private readonly int[] _queues = new int[Registers.MaxAddressFilters];
     private int _count;
 
+    /// <summary>Bit q set: some valid filter steers to queue q (q &lt; 64). Broadcasts go to each of them.</summary>
+    public ulong FilteredQueues { get; private set; }
+
     /// <summary>Re-reads the filters from BAR0 (256 register loads at most; acquire, pairing with the driver's stores).</summary>
     public void Refresh(MmioRegion bar)
     {
         int n = 0;
+        ulong queues = 0;
         for (int i = 0; i < Registers.MaxAddressFilters; i++)
         {
             uint rah = bar.Read(Registers.RAH(i));
@@ -29,10 +33,16 @@ internal sealed class MacFilterTable
                 continue;
             }
             _macs[n] = bar.Read(Registers.RAL(i)) | ((ulong)(rah & 0xFFFF) << 32);
-            _queues[n] = (int)((rah >> Registers.RahQueueShift) & 0x7F);
+            int q = (int)((rah >> Registers.RahQueueShift) & 0x7F);
+            _queues[n] = q;
+            if (q < 64)
+            {
+                queues |= 1UL << q;
+            }
             n++;
         }
         _count = n;
+        FilteredQueues = queues;
     }
 
     /// <summary>The packed destination MAC of <paramref name="frame"/> (at least 6 bytes).</summary>

@@ -13,7 +13,9 @@ namespace Mediator.Broker.Device;
 /// Deviation from hardware: the device does not trap register writes; it <em>polls</em> the doorbells
 /// (TDT/RDT) and control registers from BAR memory on every step. A driver therefore writes descriptors,
 /// then release-stores the tail; the device acquire-loads it. Statistics registers are cumulative, not
-/// clear-on-read. Frames to ff:ff:ff:ff:ff:ff go to queue 0; frames to a MAC no RAL/RAH filter names
+/// clear-on-read. Frames to ff:ff:ff:ff:ff:ff are replicated to every queue some valid RAL/RAH filter
+/// steers to (as the 82599 replicates broadcasts to every VMDq pool that accepts them), or go to queue 0
+/// when no filter is valid; each copy takes its own RX descriptor. Frames to a MAC no filter names
 /// (unicast or multicast) are dropped and counted. All device-side work runs on the stepping thread.
 /// </remarks>
 public sealed unsafe class NicPort : IDisposable
@@ -187,7 +189,8 @@ public sealed unsafe class NicPort : IDisposable
 
     /// <summary>
     /// Receives a burst from a wire: steers each frame by destination MAC and DMA-writes it into the
-    /// chosen RX queue. Must be called on the stepping thread. Returns RX descriptors consumed.
+    /// chosen RX queue (a broadcast into each filtered queue). Must be called on the stepping thread.
+    /// Returns RX descriptors consumed.
     /// </summary>
     public int Receive(FrameBatch frames)
     {
@@ -196,36 +199,34 @@ public sealed unsafe class NicPort : IDisposable
         ulong touched = 0; // RX queues that consumed a descriptor: causes are raised once per burst
         for (int i = 0; i < frames.Count; i++)
         {
-            int q = ReceiveOne(frames.FramePointer(i), (uint)frames.FrameLength(i));
-            if (q >= 0)
-            {
-                delivered++;
-                touched |= 1UL << q;
-            }
+            ulong queues = ReceiveOne(frames.FramePointer(i), (uint)frames.FrameLength(i));
+            delivered += System.Numerics.BitOperations.PopCount(queues);
+            touched |= queues;
         }
-        while (touched != 0)
-        {
-            int q = System.Numerics.BitOperations.TrailingZeroCount(touched);
-            touched &= touched - 1;
-            _interrupts.QueueCause(q, tx: false, DmaAudit.QueueId(Index, q));
-        }
+        RaiseRxCauses(touched);
         return delivered;
     }
 
-    /// <summary>Receives one frame (see <see cref="Receive(FrameBatch)"/>).</summary>
+    /// <summary>Receives one frame (see <see cref="Receive(FrameBatch)"/>); true when some queue took it.</summary>
     public bool Receive(ReadOnlySpan<byte> frame)
     {
-        int q;
+        ulong queues;
         fixed (byte* p = frame)
         {
-            q = ReceiveOne(p, (uint)frame.Length);
+            queues = ReceiveOne(p, (uint)frame.Length);
         }
-        if (q < 0)
+        RaiseRxCauses(queues);
+        return queues != 0;
+    }
+
+    private void RaiseRxCauses(ulong queues)
+    {
+        while (queues != 0)
         {
-            return false;
+            int q = System.Numerics.BitOperations.TrailingZeroCount(queues);
+            queues &= queues - 1;
+            _interrupts.QueueCause(q, tx: false, DmaAudit.QueueId(Index, q));
         }
-        _interrupts.QueueCause(q, tx: false, DmaAudit.QueueId(Index, q));
-        return true;
     }
 
     /// <summary>Re-reads queue enables from BAR0 and marks the MAC filters for re-reading. Called at the start of every step.</summary>
@@ -283,13 +284,13 @@ public sealed unsafe class NicPort : IDisposable
     /// <summary>Sends the MSI-X messages that are due.</summary>
     internal int ServiceInterrupts(long now) => _interrupts.Service(now);
 
-    // Steers and delivers one frame; returns the RX queue whose descriptor it consumed, or -1 (dropped, counted).
-    private int ReceiveOne(byte* frame, uint length)
+    // Steers and delivers one frame; returns the RX queues whose descriptor it consumed (bit q), 0 if dropped (counted).
+    private ulong ReceiveOne(byte* frame, uint length)
     {
         if (length < 14)
         {
             _counters.RuntDrops++;
-            return -1;
+            return 0;
         }
         if (_filtersStale)
         {
@@ -297,18 +298,41 @@ public sealed unsafe class NicPort : IDisposable
             _filtersStale = false;
         }
         ulong mac = MacFilterTable.DestinationOf(new ReadOnlySpan<byte>(frame, 6));
-        int q = mac == MacFilterTable.Broadcast ? 0 : _filters.Lookup(mac);
+        if (mac == MacFilterTable.Broadcast)
+        {
+            ulong targets = _filters.FilteredQueues;
+            if (targets == 0)
+            {
+                return _rx[0].Deliver(frame, length) ? 1UL : 0;
+            }
+            ulong took = 0;
+            while (targets != 0)
+            {
+                int b = System.Numerics.BitOperations.TrailingZeroCount(targets);
+                targets &= targets - 1;
+                if (b >= QueueCount)
+                {
+                    _counters.SteeredToBadQueueDrops++;
+                }
+                else if (_rx[b].Deliver(frame, length))
+                {
+                    took |= 1UL << b;
+                }
+            }
+            return took;
+        }
+        int q = _filters.Lookup(mac);
         if (q < 0)
         {
             _counters.UnknownDestinationDrops++;
-            return -1;
+            return 0;
         }
         if (q >= QueueCount)
         {
             _counters.SteeredToBadQueueDrops++;
-            return -1;
+            return 0;
         }
-        return _rx[q].Deliver(frame, length) ? q : -1;
+        return _rx[q].Deliver(frame, length) ? 1UL << q : 0;
     }
 
     /// <summary>Takes the BARs off the bus and frees them.</summary>

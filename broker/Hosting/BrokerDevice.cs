@@ -11,6 +11,9 @@ internal sealed class BrokerDevice : IDisposable
     /// <summary>MSI-X vectors the broker uses: one per queue pair, wrapping at 32 (the width of EIMS).</summary>
     public const int MaxVectors = 32;
 
+    /// <summary>Epoll tag of the TAP descriptor in the data path's set.</summary>
+    private const ulong TapTag = 0x2_0000_0000UL;
+
     private readonly List<EventFd> _vectors = [];
 
     private BrokerDevice(DeviceModel model, NicPort port)
@@ -25,10 +28,15 @@ internal sealed class BrokerDevice : IDisposable
     /// <summary>Port 0, whose queue pairs serve the clients.</summary>
     public NicPort Port { get; }
 
+    /// <summary>The TAP wire of port 0, when the configuration asks for one.</summary>
+    public TapWire? Tap { get; private set; }
+
     /// <summary>Creates the model: one port with the configured queue pairs and wire.</summary>
+    /// <exception cref="TapException">The TAP interface could not be created (the message says why).</exception>
     public static BrokerDevice Create(BrokerOptions o)
     {
         var model = new DeviceModel();
+        TapWire? tap = null;
         try
         {
             var port = model.AddPort(new NicPortOptions { QueueCount = o.DeviceQueues, Name = "port0" });
@@ -40,16 +48,21 @@ internal sealed class BrokerDevice : IDisposable
                 case WireKind.Null:
                     model.AddNullSink(port);
                     break;
+                case WireKind.Tap:
+                    tap = new TapWire(port, o.TapInterface);
+                    model.AddWire(tap, txOf: port);
+                    break;
             }
             if (o.DetailedDmaAudit)
             {
                 model.Audit.EnableLog(1 << 16);
             }
-            return new BrokerDevice(model, port);
+            return new BrokerDevice(model, port) { Tap = tap };
         }
         catch
         {
             model.Dispose();
+            tap?.Dispose();
             throw;
         }
     }
@@ -75,6 +88,25 @@ internal sealed class BrokerDevice : IDisposable
         Port.WriteRegister(Registers.EIMS, mask);
     }
 
+    /// <summary>
+    /// With an inline device, has the data path also wake when Linux sends a frame on the TAP interface
+    /// (level-triggered: it wakes until the device step has read what is waiting). If the interface goes
+    /// away under the broker, the descriptor leaves the set so that it cannot keep waking the loop.
+    /// </summary>
+    public void WakeOnTap(SessionSet dataPath, Action<string, int> onDetached)
+    {
+        if (Tap is not { } tap)
+        {
+            return;
+        }
+        dataPath.Epoll.Add(tap.Descriptor.Fd, TapTag);
+        tap.Detached = (wire, errno) =>
+        {
+            dataPath.Epoll.Remove(wire.Descriptor.Fd);
+            onDetached(wire.InterfaceName, errno);
+        };
+    }
+
     /// <summary>Adds the device's own counters (DMA audit, drops) to a broker-wide stats reply.</summary>
     public void AddCountersTo(Span<ulong> sum)
     {
@@ -91,6 +123,7 @@ internal sealed class BrokerDevice : IDisposable
     public void Dispose()
     {
         Model.Dispose();
+        Tap?.Dispose(); // the interface disappears
         foreach (var fd in _vectors)
         {
             fd.Dispose();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 
 namespace Mediator.Broker.Hosting;
@@ -35,6 +36,14 @@ public static class BrokerHost
         builder.Services.AddSingleton<BrokerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
         builder.Services.AddSystemd();
+        if (!SystemdHelpers.IsSystemdService() && Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is { Length: > 0 })
+        {
+            // AddSystemd only looks at whether the parent process is systemd. A unit whose ExecStart goes
+            // through a wrapper (env, a shell script, setpriv), or another supervisor speaking sd_notify,
+            // still hands us NOTIFY_SOCKET: report READY=1 and STOPPING=1 there too, and stop on SIGTERM.
+            builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+            builder.Services.AddSingleton<IHostLifetime, SystemdLifetime>();
+        }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
         return builder.Build();
     }

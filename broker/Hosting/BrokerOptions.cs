@@ -10,6 +10,12 @@ public enum WireKind
     Loopback,
     /// <summary>Frames are counted and dropped.</summary>
     Null,
+    /// <summary>
+    /// A Linux TAP interface (<see cref="BrokerOptions.TapInterface"/>) the broker creates at start and
+    /// removes at stop: client frames reach the Linux network stack, and frames Linux sends reach the
+    /// clients by destination MAC. Needs /dev/net/tun and CAP_NET_ADMIN.
+    /// </summary>
+    Tap,
 }
 
 /// <summary>Who steps the device model.</summary>
@@ -49,6 +55,9 @@ public sealed class BrokerOptions
 
     /// <summary>The wire of port 0.</summary>
     public WireKind Wire { get; set; } = WireKind.Loopback;
+
+    /// <summary>Name of the TAP interface when <see cref="Wire"/> is Tap (at most 15 bytes).</summary>
+    public string TapInterface { get; set; } = "mediator0";
 
     /// <summary>Who steps the device.</summary>
     public DeviceThreading DeviceThreading { get; set; } = DeviceThreading.Inline;

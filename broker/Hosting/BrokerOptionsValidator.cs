@@ -15,6 +15,10 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         {
             failures.Add($"Broker:SocketPath '{options.SocketPath}' must be an absolute path");
         }
+        if (options.Wire == WireKind.Tap && Device.TunTap.CheckName(options.TapInterface) is { } tapProblem)
+        {
+            failures.Add($"Broker:TapInterface: {tapProblem}");
+        }
         foreach (var rule in options.Policies.Append(options.DefaultPolicy))
         {
             if (rule.Mode != ClientMode.Mediated && !options.EnableUnsafeModes)

@@ -43,11 +43,31 @@ public sealed class BrokerService : IHostedService, IDisposable
         {
             Log.UnsafeModesEnabled(_logger);
         }
-        _device = BrokerDevice.Create(o);
+        try
+        {
+            _device = BrokerDevice.Create(o);
+        }
+        catch (TapException e)
+        {
+            Log.TapFailed(_logger, e.Message);
+            throw;
+        }
         bool inline = o.DeviceThreading == DeviceThreading.Inline;
         _rearm = new RxRearmWorker(o.ClientBudget, o.IdleSpins, _logger);
         _dataPath = new DataPathLoop(_device.Model, inline, o.ClientBudget, o.IdleSpins, TimeSpan.FromMilliseconds(o.DrainTimeoutMilliseconds), _rearm.Signal, _logger);
         _device.RouteInterrupts(_dataPath.Sessions, o.DeviceQueues);
+        if (_device.Tap is { } tap)
+        {
+            if (inline)
+            {
+                _device.WakeOnTap(_dataPath.Sessions, (name, errno) => Log.TapGone(_logger, name, errno));
+            }
+            else
+            {
+                tap.Detached = (wire, errno) => Log.TapGone(_logger, wire.InterfaceName, errno);
+            }
+            Log.TapCreated(_logger, tap.InterfaceName, tap.LinuxMac is { } mac ? string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) : "?");
+        }
         var policies = new PolicyResolver(o.Policies, o.DefaultPolicy.ToPolicy() with { Name = "default" }, o.EnableUnsafeModes);
         _control = new ControlServer(o.SocketPath, Convert.ToInt32(o.SocketMode, 8), _device, _dataPath, _rearm, policies,
             o.DeviceQueues, o.MaxConnections, (uint)o.InterruptThrottleMicroseconds, _logger);

@@ -18,8 +18,9 @@ internal static class BrokerCommand
         var socket = new Option<string?>("--socket", "-s") { Description = "Control socket path (Broker:SocketPath)" };
         var queues = new Option<int?>("--queues") { Description = "Device queue pairs (Broker:DeviceQueues)" };
         var wire = new Option<WireKind?>("--wire") { Description = "Wire of the device port (Broker:Wire)" };
+        var tapInterface = new Option<string?>("--tap-interface") { Description = "TAP interface name with --wire tap (Broker:TapInterface, default mediator0)" };
         var deviceThread = new Option<bool>("--device-thread") { Description = "Run the device model on its own thread (Broker:DeviceThreading=Thread)" };
-        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, deviceThread };
+        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, tapInterface, deviceThread };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (r, token) =>
         {
@@ -35,6 +36,10 @@ internal static class BrokerCommand
             if (r.GetValue(wire) is { } w)
             {
                 args.Add($"--Broker:Wire={w}");
+            }
+            if (r.GetValue(tapInterface) is { } tap)
+            {
+                args.Add($"--Broker:TapInterface={tap}");
             }
             if (r.GetValue(deviceThread))
             {
@@ -52,6 +57,11 @@ internal static class BrokerCommand
             {
                 Console.Error.WriteLine($"mediator broker: invalid configuration: {string.Join("; ", e.Failures)}");
                 return 2;
+            }
+            catch (Mediator.Broker.Device.TapException e)
+            {
+                Console.Error.WriteLine($"mediator broker: cannot start: {e.Message}");
+                return 3;
             }
         });
         return command;

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Mediator.Cli.Traffic;
 
 /// <summary>
-/// What pktgen, sink and echo print as their last stdout line (one JSON object), so that the demo and
+/// What pktgen, sink, echo and respond print as their last stdout line (one JSON object), so that the demo and
 /// the tests read numbers the programs measured rather than recomputing them.
 /// </summary>
 internal sealed record RunReport
@@ -22,6 +22,11 @@ internal sealed record RunReport
     public double Seconds { get; init; }
     public double Mpps { get; init; }
     public string Mac { get; init; } = "";
+    public long ArpReplies { get; init; }
+    public long EchoReplies { get; init; }
+    public long UdpEchoes { get; init; }
+    public long Ignored { get; init; }
+    public long BadChecksums { get; init; }
 
     public const string Prefix = "REPORT ";
 

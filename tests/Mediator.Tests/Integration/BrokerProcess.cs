@@ -25,21 +25,24 @@ public sealed class BrokerProcess : IDisposable
     public int Pid => Process.Pid;
 
     /// <summary>Starts a broker and waits (30 s at most) until a client can connect.</summary>
-    public static BrokerProcess Start(params string[] extra)
+    public static BrokerProcess Start(params string[] extra) => Start(null, extra);
+
+    /// <summary>Starts a broker with extra <paramref name="environment"/> variables; see <see cref="Start(string[])"/>.</summary>
+    public static BrokerProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] extra)
     {
         var dir = Directory.CreateTempSubdirectory("mediator-test-");
         string socket = Path.Combine(dir.FullName, "m.sock");
-        var child = ChildProcess.StartSelf(["broker", "--socket", socket, "--Logging:LogLevel:Default=Warning", .. extra]);
+        var child = ChildProcess.StartSelf(environment, ["broker", "--socket", socket, "--Logging:LogLevel:Default=Warning", .. extra]);
         var broker = new BrokerProcess(dir, socket, child);
         var end = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < end)
         {
             if (child.HasExited)
             {
-                child.WaitForExit(TimeSpan.FromSeconds(5)); // exited: lets the stderr reader catch up
-                string why = $"broker exited with {child.ExitCode}: {string.Join('\n', child.ErrorLines)}"; // before Dispose frees the process
+                child.WaitForExit(TimeSpan.FromSeconds(5)); // stderr read to the end
+                string message = $"broker exited with {child.ExitCode}: {string.Join('\n', child.ErrorLines)}";
                 broker.Dispose();
-                throw new InvalidOperationException(why);
+                throw new InvalidOperationException(message);
             }
             if (File.Exists(socket))
             {

@@ -83,6 +83,25 @@ public sealed class LoopbackTests : IDisposable
     }
 
     [Fact]
+    public void Broadcast_WithAddressFilters_ReachesEveryFilteredQueue_EachInItsOwnDescriptor()
+    {
+        using var q0 = new TestDriver(_model, _port, 0).EnableRx();
+        using var q1 = new TestDriver(_model, _port, 1).EnableRx().SteerMac(0, Frames.MacA);
+        using var q2 = new TestDriver(_model, _port, 2).EnableRx().SteerMac(1, Frames.MacB);
+        using var q3 = new TestDriver(_model, _port, 3).EnableTx();
+        byte[] arp = Frames.Make(MacAddress.Broadcast, 60, 7);
+        q3.Send(arp);
+
+        _model.Step(64, T0);
+
+        Assert.Empty(q0.ReceiveAll()); // no filter: an ARP request is not for it
+        Assert.Equal(arp, Assert.Single(q1.ReceiveAll()));
+        Assert.Equal(arp, Assert.Single(q2.ReceiveAll()));
+        Assert.Equal(1u, _port.ReadRegister(Registers.QPRC(1)));
+        Assert.Equal(1u, _port.ReadRegister(Registers.QPRC(2)));
+    }
+
+    [Fact]
     public void NoArmedRxDescriptor_DropsAndCountsRnbc()
     {
         using var q0 = new TestDriver(_model, _port, 0).EnableTx().EnableRx(armed: 2).SteerMac(0, Frames.MacA);
