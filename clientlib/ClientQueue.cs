@@ -382,6 +382,27 @@ public sealed unsafe class ClientQueue : IDisposable
     }
 
     /// <summary>
+    /// Waits (up to <paramref name="timeout"/>) until the broker has taken every fill entry posted so
+    /// far; the broker releases fill entries only after arming them at the device, so afterwards a
+    /// frame addressed to this queue finds a buffer. Used once when a queue opens, so that a first
+    /// frame sent at once is not dropped for want of an RX buffer. Returns whether all were taken.
+    /// </summary>
+    public bool WaitUntilFillTaken(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var spin = new SpinWait();
+        while (_fill.Outstanding() != 0)
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                return false;
+            }
+            spin.SpinOnce(); // control path, once per queue: yields and then sleeps briefly
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Tops the fill ring up from <see cref="Frames"/> until <see cref="FillTarget"/> frames are lent to
     /// the broker (or frames or fill slots run out). One publication and at most one kick. Returns the
     /// frames posted.

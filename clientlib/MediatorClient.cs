@@ -160,6 +160,7 @@ public sealed class MediatorClient : IDisposable
             if (refill)
             {
                 queue.Refill();
+                queue.WaitUntilFillTaken(TimeSpan.FromSeconds(2));
             }
         }
         catch

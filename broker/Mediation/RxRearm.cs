@@ -50,7 +50,6 @@ internal static class RxRearm
         {
             batch[i] = s.Fill.Read(index + i); // the one fetch
         }
-        s.Fill.Release(n);
         counters.Add(QueueCounter.FillRequests, n);
 
         for (uint i = 0; i < n; i++)
@@ -115,6 +114,9 @@ internal static class RxRearm
             driver.RingRxDoorbell(armed);
             counters.Add(QueueCounter.RxArmed, added);
         }
+        // Released only now: when the client sees its fill entries consumed, the buffers are armed
+        // at the device (or refused), so a frame sent right after cannot miss them.
+        s.Fill.Release(n);
         return (int)n;
     }
 }
