@@ -15,7 +15,7 @@ namespace Mediator.Broker.ControlPlane;
 /// oversized message gets an error reply and changes nothing; descriptors a client sends are closed.
 /// A client that disconnects or dies has its queues drained and freed while other clients go on.
 /// </summary>
-internal sealed class ControlServer : IDisposable
+internal sealed partial class ControlServer : IDisposable
 {
     private const ulong ListenTag = 0;
     private const ulong StopTag = ulong.MaxValue;
@@ -262,6 +262,7 @@ internal sealed class ControlServer : IDisposable
             _queuePool.Return(deviceQueue);
             return Refuse(c, header.RequestId, ErrorCode.Internal, MessageType.OpenQueue, e.Message);
         }
+        AttachPolicy(c, session, deviceQueue);
         c.Queues[queueId] = (session, deviceQueue);
         _rearm.Sessions.Post(new SessionCommand(session, Add: true));
         _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
