@@ -40,4 +40,19 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Warning, "Connection refused: {Connections} connections is the configured maximum")]
     public static partial void TooManyConnections(ILogger logger, int connections);
+
+    [LoggerMessage(13, LogLevel.Information, "Policies reloaded: {Connections} connected clients kept, {Changed} of them with new packet rules on their live queues")]
+    public static partial void PoliciesReloaded(ILogger logger, int connections, int changed);
+
+    [LoggerMessage(14, LogLevel.Information, "Client {ClientId} ('{App}', {Queues} queues): packet rules changed by the reload: {Changes}")]
+    public static partial void ClientPolicyChanged(ILogger logger, uint clientId, string app, int queues, string changes);
+
+    [LoggerMessage(15, LogLevel.Warning, "Client {ClientId} keeps policy '{Policy}': the reloaded rules would refuse it ({Reason}); it stays connected")]
+    public static partial void ReloadKeepsPolicy(ILogger logger, uint clientId, string policy, string reason);
+
+    [LoggerMessage(16, LogLevel.Error, "Configuration reload refused, the running rules stay in force: {Failures}")]
+    public static partial void ReloadRefused(ILogger logger, string failures);
+
+    [LoggerMessage(17, LogLevel.Information, "Configuration changed: reloading {Rules} policy rules (other Broker settings take effect on restart)")]
+    public static partial void Reloading(ILogger logger, int rules);
 }

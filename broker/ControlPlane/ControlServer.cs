@@ -26,7 +26,7 @@ internal sealed partial class ControlServer : IDisposable
     private readonly BrokerDevice _device;
     private readonly DataPathLoop _dataPath;
     private readonly RxRearmWorker _rearm;
-    private readonly PolicyResolver _policies;
+    private PolicyResolver _policies; // replaced by a reload (control thread)
     private readonly DeviceQueuePool _queuePool;
     private readonly BrokerTotals _totals = new();
     private readonly ILogger _logger;
@@ -55,6 +55,7 @@ internal sealed partial class ControlServer : IDisposable
         _logger = logger;
         _epoll.Add(_listener.Handle.Fd, ListenTag);
         _epoll.Add(_stopSignal.Handle.Fd, StopTag);
+        _epoll.Add(_reloadSignal.Handle.Fd, ReloadTag);
         _thread = new Thread(Run) { Name = "mediator-control", IsBackground = true };
     }
 
@@ -88,6 +89,10 @@ internal sealed partial class ControlServer : IDisposable
                 if (tag == ListenTag)
                 {
                     Accept();
+                }
+                else if (tag == ReloadTag)
+                {
+                    ApplyPendingPolicies();
                 }
                 else if (tag != StopTag && _connections.TryGetValue(tag, out var connection))
                 {
@@ -394,6 +399,7 @@ internal sealed partial class ControlServer : IDisposable
         _listener.Dispose();
         _epoll.Dispose();
         _stopSignal.Dispose();
+        _reloadSignal.Dispose();
         try
         {
             File.Delete(SocketPath);

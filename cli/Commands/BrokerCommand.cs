@@ -17,7 +17,8 @@ internal static class BrokerCommand
         var queues = new Option<int?>("--queues") { Description = "Device queue pairs (Broker:DeviceQueues)" };
         var wire = new Option<WireKind?>("--wire") { Description = "Wire of the device port (Broker:Wire)" };
         var deviceThread = new Option<bool>("--device-thread") { Description = "Run the device model on its own thread (Broker:DeviceThreading=Thread)" };
-        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, deviceThread };
+        var config = new Option<string?>("--config") { Description = "Extra JSON configuration file, watched: editing its policies (or SIGHUP) reloads them" };
+        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, deviceThread, config };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (r, token) =>
         {
@@ -40,7 +41,7 @@ internal static class BrokerCommand
             }
             try
             {
-                using var host = BrokerHost.Build([.. args]);
+                using var host = BrokerHost.Build([.. args], configFile: r.GetValue(config));
                 await host.RunAsync(token);
                 return 0;
             }
