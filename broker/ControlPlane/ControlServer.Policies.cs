@@ -29,11 +29,18 @@ internal sealed partial class ControlServer
         _reloadSignal.Signal();
     }
 
-    /// <summary>Compiles the client's policy for a new queue (its MAC) and shares the client's rate limiter with it.</summary>
-    private static void AttachPolicy(ClientConnection c, QueueSession session, int deviceQueue)
+    /// <summary>The metrics the queues are registered with (set before <see cref="Start"/>).</summary>
+    public Hosting.BrokerMetrics? Metrics { get; set; }
+
+    /// <summary>
+    /// Compiles the client's policy for a new queue (its MAC), shares the client's rate limiter with it
+    /// and registers its metrics.
+    /// </summary>
+    private void AttachPolicy(ClientConnection c, QueueSession session, int deviceQueue)
     {
         session.RateLimiter = c.RateLimiter;
         session.PublishPolicy(PacketPolicy.Compile(c.Policy!, QueueFactory.MacFor(deviceQueue)));
+        Metrics?.Register(session, c.App, c.Policy!.Name);
     }
 
     private void ApplyPendingPolicies()

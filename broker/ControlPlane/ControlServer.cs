@@ -341,6 +341,7 @@ internal sealed partial class ControlServer : IDisposable
     {
         var (session, deviceQueue) = c.Queues[queueId];
         c.Queues.Remove(queueId);
+        Metrics?.Unregister(session); // before teardown frees what the collector reads
         session.Closing = true;
         // The re-arm worker lets go first, so the teardown on the data path owns the queue alone.
         Await(_rearm.Sessions.Post(new SessionCommand(session, Add: false)));

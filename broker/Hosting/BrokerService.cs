@@ -1,6 +1,7 @@
 using Mediator.Broker.ControlPlane;
 using Mediator.Broker.Device;
 using Mediator.Broker.Mediation;
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using Mediator.Policies;
 using Microsoft.Extensions.Configuration;
@@ -34,8 +35,9 @@ public sealed class BrokerService : IHostedService, IDisposable
 
     /// <summary>Created by the host.</summary>
     public BrokerService(IOptionsMonitor<BrokerOptions> options, ILogger<BrokerService> logger, IHostApplicationLifetime lifetime,
-        IConfiguration? configuration = null, IOptionsFactory<BrokerOptions>? factory = null)
+        IConfiguration? configuration = null, IOptionsFactory<BrokerOptions>? factory = null, IMeterFactory? meters = null)
     {
+        Metrics = new BrokerMetrics(meters);
         _factory = factory;
         _monitor = options;
         _options = options.CurrentValue;
@@ -43,6 +45,9 @@ public sealed class BrokerService : IHostedService, IDisposable
         _lifetime = lifetime;
         _configuration = configuration;
     }
+
+    /// <summary>The broker's metrics (meter "Mediator.Broker").</summary>
+    public BrokerMetrics Metrics { get; }
 
     /// <summary>Policy reloads the control plane has applied.</summary>
     public int PolicyGeneration => _control?.PolicyGeneration ?? 0;
@@ -66,6 +71,9 @@ public sealed class BrokerService : IHostedService, IDisposable
         var policies = CreateResolver(o);
         _control = new ControlServer(o.SocketPath, Convert.ToInt32(o.SocketMode, 8), _device, _dataPath, _rearm, policies,
             o.DeviceQueues, o.MaxConnections, (uint)o.InterruptThrottleMicroseconds, _logger);
+        _control.Metrics = Metrics;
+        var portCounters = _device.Port.Statistics;
+        Metrics.SetDeviceRxDrops(() => portCounters.NoDescriptorDrops + portCounters.UnknownDestinationDrops);
         _rearm.Start();
         _dataPath.Start();
         if (!inline)
@@ -157,6 +165,7 @@ public sealed class BrokerService : IHostedService, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Metrics.Dispose();
         _reloadSubscription?.Dispose();
         _sighup?.Dispose();
         _control?.Dispose();
