@@ -9,8 +9,11 @@ namespace Mediator.Broker.Mediation;
 /// </summary>
 internal sealed unsafe partial class QueueDriver
 {
-    /// <summary>Bytes of one header slot (a checked header is at most 18 bytes).</summary>
-    public const int TxHeaderSlot = 32;
+    /// <summary>
+    /// Bytes of one header slot: a checked header (18 bytes), or a whole small frame (up to this size,
+    /// tag included), which then goes out as one descriptor from broker memory.
+    /// </summary>
+    public const int TxHeaderSlot = 128;
 
     /// <summary>The broker-private header slot of TX descriptor <paramref name="slot"/> (free-running).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -228,14 +228,17 @@ internal static class TxPath
         segments = 0;
         var driver = s.Driver;
         byte* header = driver.TxHeader(slot);
-        uint copied = Math.Min(r.Length, PacketPolicy.HeaderBytes);
-        Buffer.MemoryCopy(umem + r.Offset, header, PacketPolicy.HeaderBytes, copied);
+        bool insert = policy.Inserts;
+        // A small frame is copied whole (one descriptor, nothing left for the client to change); a
+        // larger one only its first 18 bytes.
+        bool whole = r.Length + (insert ? PacketPolicy.TagBytes : 0u) <= QueueDriver.TxHeaderSlot;
+        uint copied = whole ? r.Length : PacketPolicy.HeaderBytes;
+        Buffer.MemoryCopy(umem + r.Offset, header, QueueDriver.TxHeaderSlot, copied);
         RequestStatus st = policy.CheckHeader(header, r.Length);
         if (st != RequestStatus.Ok)
         {
             return st;
         }
-        bool insert = policy.Inserts;
         uint wireLength = r.Length + (insert ? PacketPolicy.TagBytes : 0u);
         if (limits && !s.RateLimiter.TryConsume(policy, wireLength, frequency))
         {
@@ -244,8 +247,16 @@ internal static class TxPath
         uint fromHeader = copied;
         if (insert)
         {
-            policy.InsertTag(header); // client bytes 0..13 become the 18-byte tagged header
-            fromHeader = 14;
+            if (whole)
+            {
+                // Make room for the tag: bytes 12.. move up by 4 (overlap-safe copy).
+                Buffer.MemoryCopy(header + 12, header + 12 + PacketPolicy.TagBytes, QueueDriver.TxHeaderSlot - 16, r.Length - 12);
+            }
+            else
+            {
+                fromHeader = 14; // client bytes 0..13 become the 18-byte tagged header
+            }
+            policy.InsertTag(header);
         }
         uint headerLength = fromHeader + (insert ? PacketPolicy.TagBytes : 0u);
         uint rest = r.Length - fromHeader;

@@ -71,19 +71,23 @@ public sealed class PacketPolicyTests
         Assert.Equal(100, (sent[14] << 8 | sent[15]) & 0xFFF);
     }
 
-    [Fact]
-    public void Insert_rule_tags_untagged_frames_from_broker_memory_and_refuses_client_tags()
+    [Theory]
+    [InlineData(100)]  // copied whole into broker memory: one descriptor
+    [InlineData(300)]  // tagged header from broker memory, the rest from the UMEM
+    [InlineData(124)]  // 128 bytes with the tag: the largest whole copy
+    [InlineData(125)]
+    public void Insert_rule_tags_untagged_frames_from_broker_memory_and_refuses_client_tags(int length)
     {
         using var h = new PolicyHarness(Policy(p => p with { VlanMode = VlanMode.Insert, VlanId = 42, VlanPriority = 5 }));
-        var frame = TestFrames.Make(h.Mac, ethertype: 0x0806, length: 100);
+        var frame = TestFrames.Make(h.Mac, ethertype: 0x0806, length: length);
         var done = h.Send(frame, TestFrames.Make(h.Mac, vlanTci: 42));
 
         var ok = Assert.Single(done, c => c.Offset == 0); // refusals complete first: match by offset
         Assert.Equal(RequestStatus.Ok, (RequestStatus)ok.Status);
-        Assert.Equal(100u, ok.Length); // the completion reports what the client sent
+        Assert.Equal((uint)length, ok.Length); // the completion reports what the client sent
         AssertRefused(h, Assert.Single(done, c => c.Status != 0), RequestStatus.VlanViolation, QueueCounter.RefusedVlanViolation);
         var sent = Assert.Single(h.Wire.Frames);
-        Assert.Equal(104, sent.Length);
+        Assert.Equal(length + 4, sent.Length);
         Assert.Equal(frame[..12], sent[..12]);
         Assert.Equal(new byte[] { 0x81, 0x00, 5 << 5, 42, 0x08, 0x06 }, sent[12..18]);
         Assert.Equal(frame[14..], sent[18..]);
@@ -152,7 +156,7 @@ public sealed class PacketPolicyTests
     public void The_device_sends_the_header_that_was_checked_even_if_the_client_rewrites_it_before_the_DMA()
     {
         using var h = new PolicyHarness(Policy());
-        var frame = TestFrames.Make(h.Mac, length: 80);
+        var frame = TestFrames.Make(h.Mac, length: 300);
         h.Submit(frame, 0);
         Assert.Equal(1, h.Intake()); // checked and posted; the device has not read it yet
         TestFrames.Spoofed.CopyTo(h.Frame(0)[6..]); // the client rewrites its source MAC after the check
@@ -165,6 +169,21 @@ public sealed class PacketPolicyTests
         Assert.Equal(h.Mac, sent[6..12]);                 // the checked copy, from broker memory
         Assert.Equal((byte)(frame[40] ^ 0xFF), sent[40]); // the rest comes from the UMEM at DMA time
         Assert.Equal(0, h.Device.Audit.Violations);
+    }
+
+    [Fact]
+    public void A_small_frame_is_sent_as_checked_entirely_even_if_the_client_rewrites_it_before_the_DMA()
+    {
+        using var h = new PolicyHarness(Policy());
+        var frame = TestFrames.Make(h.Mac, length: 128);
+        h.Submit(frame, 0);
+        Assert.Equal(1, h.Intake());
+        TestFrames.Spoofed.CopyTo(h.Frame(0)[6..]);
+        h.Frame(0)[100] ^= 0xFF;
+
+        Assert.Equal(RequestStatus.Ok, (RequestStatus)Assert.Single(h.Pump()).Status);
+        Assert.Equal(frame, Assert.Single(h.Wire.Frames)); // copied whole into broker memory at the check
+        Assert.Equal(1u, h.Session.TxDescriptorsPosted);
     }
 
     [Fact]
@@ -186,9 +205,11 @@ public sealed class PacketPolicyTests
         Assert.Equal(2u, plain.Session.TxDescriptorsPosted);
 
         using var checkedHeaders = new PolicyHarness(Policy());
-        checkedHeaders.Send(TestFrames.Make(checkedHeaders.Mac), TestFrames.Make(checkedHeaders.Mac)[..18]);
-        Assert.Equal(3u, checkedHeaders.Session.TxDescriptorsPosted); // 2 + 1: an 18-byte frame is all header
-        Assert.Equal(2, checkedHeaders.Wire.Frames.Count);
-        Assert.Equal(18, checkedHeaders.Wire.Frames[1].Length);
+        var big = TestFrames.Make(checkedHeaders.Mac, length: 1514);
+        checkedHeaders.Send(big, TestFrames.Make(checkedHeaders.Mac, length: 128), TestFrames.Make(checkedHeaders.Mac, length: 129));
+        Assert.Equal(5u, checkedHeaders.Session.TxDescriptorsPosted); // 2 + 1 (copied whole) + 2
+        Assert.Equal(3, checkedHeaders.Wire.Frames.Count);
+        Assert.Equal(big, checkedHeaders.Wire.Frames[0]);
+        Assert.Equal(129, checkedHeaders.Wire.Frames[2].Length);
     }
 }
