@@ -38,7 +38,7 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Information, "Broker stopping: {Clients} clients told, in-flight work drained")]
     public static partial void Stopped(ILogger logger, int clients);
 
-    [LoggerMessage(13, LogLevel.Warning, "Cannot accept a connection now: {Reason}")]
+    [LoggerMessage(19, LogLevel.Warning, "Cannot accept a connection now: {Reason}")]
     public static partial void AcceptFailed(ILogger logger, string reason);
 
     [LoggerMessage(12, LogLevel.Warning, "Connection refused: {Connections} connections is the configured maximum")]
@@ -46,4 +46,19 @@ internal static partial class Log
 
     [LoggerMessage(40, LogLevel.Warning, "Client {ClientId} queue {QueueId}: device queue {DeviceQueue} mapped into the client ({Mode}); the broker no longer guards its DMA")]
     public static partial void DeviceMapped(ILogger logger, uint clientId, uint queueId, int deviceQueue, string mode);
+
+    [LoggerMessage(13, LogLevel.Information, "Policies reloaded: {Connections} connected clients kept, {Changed} of them with new packet rules on their live queues")]
+    public static partial void PoliciesReloaded(ILogger logger, int connections, int changed);
+
+    [LoggerMessage(14, LogLevel.Information, "Client {ClientId} ('{App}', {Queues} queues): packet rules changed by the reload: {Changes}")]
+    public static partial void ClientPolicyChanged(ILogger logger, uint clientId, string app, int queues, string changes);
+
+    [LoggerMessage(15, LogLevel.Warning, "Client {ClientId} keeps policy '{Policy}': the reloaded rules would refuse it ({Reason}); it stays connected")]
+    public static partial void ReloadKeepsPolicy(ILogger logger, uint clientId, string policy, string reason);
+
+    [LoggerMessage(16, LogLevel.Error, "Configuration reload refused, the running rules stay in force: {Failures}")]
+    public static partial void ReloadRefused(ILogger logger, string failures);
+
+    [LoggerMessage(17, LogLevel.Information, "Configuration changed: reloading {Rules} policy rules (other Broker settings take effect on restart)")]
+    public static partial void Reloading(ILogger logger, int rules);
 }

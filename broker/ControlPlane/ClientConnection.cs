@@ -23,6 +23,9 @@ internal sealed class ClientConnection : IDisposable
     public Dictionary<uint, (QueueSession Session, int DeviceQueue)> Queues { get; } = [];
     public uint NextQueueId { get; set; } = 1;
 
+    /// <summary>The token buckets of the client's rate limits, shared by its queues (data-path thread only).</summary>
+    public TxRateLimiter RateLimiter { get; } = new();
+
     /// <summary>UMEM bytes over this client's open queues.</summary>
     public ulong UmemBytes
     {

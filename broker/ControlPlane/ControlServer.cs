@@ -15,7 +15,7 @@ namespace Mediator.Broker.ControlPlane;
 /// oversized message gets an error reply and changes nothing; descriptors a client sends are closed.
 /// A client that disconnects or dies has its queues drained and freed while other clients go on.
 /// </summary>
-internal sealed class ControlServer : IDisposable
+internal sealed partial class ControlServer : IDisposable
 {
     private const ulong ListenTag = 0;
     private const ulong StopTag = ulong.MaxValue;
@@ -26,7 +26,7 @@ internal sealed class ControlServer : IDisposable
     private readonly BrokerDevice _device;
     private readonly DataPathLoop _dataPath;
     private readonly RxRearmWorker _rearm;
-    private readonly PolicyResolver _policies;
+    private PolicyResolver _policies; // replaced by a reload (control thread)
     private readonly DeviceQueuePool _queuePool;
     private readonly BrokerTotals _totals = new();
     private readonly ILogger _logger;
@@ -55,6 +55,7 @@ internal sealed class ControlServer : IDisposable
         _logger = logger;
         _epoll.Add(_listener.Handle.Fd, ListenTag);
         _epoll.Add(_stopSignal.Handle.Fd, StopTag);
+        _epoll.Add(_reloadSignal.Handle.Fd, ReloadTag);
         _thread = new Thread(Run) { Name = "mediator-control", IsBackground = true };
     }
 
@@ -88,6 +89,10 @@ internal sealed class ControlServer : IDisposable
                 if (tag == ListenTag)
                 {
                     Accept();
+                }
+                else if (tag == ReloadTag)
+                {
+                    ApplyPendingPolicies();
                 }
                 else if (tag != StopTag && _connections.TryGetValue(tag, out var connection))
                 {
@@ -299,6 +304,7 @@ internal sealed class ControlServer : IDisposable
             _queuePool.Return(deviceQueue);
             return Refuse(c, header.RequestId, ErrorCode.Internal, MessageType.OpenQueue, e.Message);
         }
+        AttachPolicy(c, session, deviceQueue);
         c.Queues[queueId] = (session, deviceQueue);
         _rearm.Sessions.Post(new SessionCommand(session, Add: true));
         _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
@@ -431,6 +437,7 @@ internal sealed class ControlServer : IDisposable
     {
         var (session, deviceQueue) = c.Queues[queueId];
         c.Queues.Remove(queueId);
+        Metrics?.Unregister(session); // before teardown frees what the collector reads
         session.Closing = true;
         // The re-arm worker lets go first, so the teardown on the data path owns the queue alone.
         Await(_rearm.Sessions.Post(new SessionCommand(session, Add: false)));
@@ -489,6 +496,7 @@ internal sealed class ControlServer : IDisposable
         _listener.Dispose();
         _epoll.Dispose();
         _stopSignal.Dispose();
+        _reloadSignal.Dispose();
         try
         {
             File.Delete(SocketPath);

@@ -8,13 +8,18 @@ namespace Mediator.Broker.Device;
 /// packet buffer, writing back DD when RS asks, then publishing the new TDH.
 /// </summary>
 /// <remarks>
-/// Model limits: one buffer per frame (every descriptor is a whole frame; EOP is assumed); context
-/// descriptors and offloads are not modelled. Configuration (TDBAL/TDBAH/TDLEN) is latched when the
+/// A frame is the run of data descriptors up to the one with EOP (at most <see cref="MaxSegments"/>
+/// buffers, gathered into one packet-buffer slot); a frame whose EOP descriptor is not posted yet waits
+/// until it is. DD is written back to the descriptors with RS. Model limits: context descriptors and
+/// offloads are not modelled. Configuration (TDBAL/TDBAH/TDLEN) is latched when the
 /// enable bit is seen going from 0 to 1; a descriptor fetch fault stops the queue until the driver
 /// toggles TXDCTL.ENABLE off and on again.
 /// </remarks>
 internal sealed unsafe class TxQueue
 {
+    /// <summary>Most buffers (descriptors) one frame may span; a longer run without EOP is dropped as malformed.</summary>
+    public const int MaxSegments = 8;
+
     private readonly int _queue;
     private readonly int _auditQueue;
     private readonly MmioRegion _bar;
@@ -108,31 +113,55 @@ internal sealed unsafe class TxQueue
             _counters.BadTailDoorbells++; // untrusted index: never read outside the ring
             return 0;
         }
+        TxDescriptor* segments = stackalloc TxDescriptor[MaxSegments];
         uint head = _head;
         int done = 0;
         int sent = 0;
         while (head != tail && done < budget && !batch.IsFull)
         {
-            ulong descriptorBus = _ringBase + ((ulong)head * TxDescriptor.Size);
-            TxDescriptor d;
-            if (!_dma.Read(_auditQueue, descriptorBus, &d, TxDescriptor.Size))
+            // Fetch the frame's descriptors, up to EOP.
+            int n = 0;
+            uint length = 0;
+            bool eop = false;
+            bool fault = false;
+            uint at = head;
+            while (at != tail && n < MaxSegments)
+            {
+                if (!_dma.Read(_auditQueue, DescriptorBus(at), &segments[n], TxDescriptor.Size))
+                {
+                    fault = true;
+                    break;
+                }
+                length += segments[n].CmdTypeLen & TxDescriptor.LengthMask;
+                eop = (segments[n].CmdTypeLen & TxDescriptor.CmdEop) != 0;
+                n++;
+                at = at + 1 == _count ? 0 : at + 1;
+                if (eop)
+                {
+                    break;
+                }
+            }
+            if (fault)
             {
                 _counters.DescriptorFetchFaults++;
                 _bar.Add(Registers.DMAERR, 1);
                 Enabled = false; // a ring that does not translate cannot be walked
                 break;
             }
-            uint length = d.CmdTypeLen & TxDescriptor.LengthMask;
-            if (pacer != null && !pacer.TryConsume(length, now))
+            if (!eop && n < MaxSegments)
+            {
+                break; // the frame's last buffer is not posted yet
+            }
+            if (eop && pacer != null && !pacer.TryConsume(length, now))
             {
                 _counters.PacingStalls++;
                 break; // leave it posted; the next step retries once the line has time
             }
-            if (length == 0 || length > FrameBatch.MaxFrameSize)
+            if (!eop || length == 0 || length > FrameBatch.MaxFrameSize)
             {
                 _counters.TxMalformed++;
             }
-            else if (_dma.Read(_auditQueue, d.BufferAddress, batch.ReservePointer(), length))
+            else if (Gather(segments, n, batch.ReservePointer()))
             {
                 batch.Commit((int)length);
                 sent++;
@@ -141,15 +170,18 @@ internal sealed unsafe class TxQueue
             else
             {
                 _counters.DmaFaults++;
-                _bar.Add(Registers.DMAERR, 1); // skip the frame, but still hand the descriptor back
+                _bar.Add(Registers.DMAERR, 1); // skip the frame, but still hand the descriptors back
             }
-            if ((d.CmdTypeLen & TxDescriptor.CmdRs) != 0)
+            for (int i = 0; i < n; i++)
             {
-                // The frame is in the device's buffer now, so the driver may reuse its buffer.
-                _dma.Write32(_auditQueue, descriptorBus + 12, d.OlinfoStatus | TxDescriptor.StatusDd);
+                if ((segments[i].CmdTypeLen & TxDescriptor.CmdRs) != 0)
+                {
+                    // The frame is in the device's buffer now, so the driver may reuse its buffers.
+                    _dma.Write32(_auditQueue, DescriptorBus(head) + 12, segments[i].OlinfoStatus | TxDescriptor.StatusDd);
+                }
+                head = head + 1 == _count ? 0 : head + 1;
             }
-            head = head + 1 == _count ? 0 : head + 1;
-            done++;
+            done += n;
         }
         if (done > 0)
         {
@@ -163,5 +195,22 @@ internal sealed unsafe class TxQueue
             }
         }
         return done;
+    }
+
+    private ulong DescriptorBus(uint index) => _ringBase + ((ulong)index * TxDescriptor.Size);
+
+    /// <summary>Reads every buffer of a frame by DMA into <paramref name="into"/>; false if one does not translate.</summary>
+    private bool Gather(TxDescriptor* segments, int n, byte* into)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            uint length = segments[i].CmdTypeLen & TxDescriptor.LengthMask;
+            if (length != 0 && !_dma.Read(_auditQueue, segments[i].BufferAddress, into, length))
+            {
+                return false;
+            }
+            into += length;
+        }
+        return true;
     }
 }

@@ -14,7 +14,11 @@ public static class BrokerHost
     /// variables prefixed MEDIATOR_, then <paramref name="args"/> (e.g. --Broker:SocketPath=/tmp/m.sock),
     /// later sources winning.
     /// </summary>
-    public static IHost Build(string[] args, Action<BrokerOptions>? configure = null)
+    /// <param name="args">Command-line configuration (--Broker:Key=value).</param>
+    /// <param name="configure">Changes applied after binding (tests).</param>
+    /// <param name="configFile">An extra JSON configuration file (e.g. /etc/mediator/mediator.json), watched for
+    /// changes like appsettings.json; environment variables and <paramref name="args"/> still win over it.</param>
+    public static IHost Build(string[] args, Action<BrokerOptions>? configure = null, string? configFile = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -22,6 +26,10 @@ public static class BrokerHost
             ContentRootPath = AppContext.BaseDirectory,
             DisableDefaults = false,
         });
+        if (configFile is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
+        }
         builder.Configuration.AddEnvironmentVariables("MEDIATOR_");
         builder.Configuration.AddCommandLine(args);
         var options = builder.Services.AddOptions<BrokerOptions>()

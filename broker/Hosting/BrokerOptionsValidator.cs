@@ -3,7 +3,11 @@ using Mediator.Control;
 
 namespace Mediator.Broker.Hosting;
 
-/// <summary>Checks what attributes cannot: cross-field rules and the unsafe-mode switch.</summary>
+/// <summary>
+/// Checks what attributes on <see cref="BrokerOptions"/> cannot: cross-field rules, the unsafe-mode
+/// switch, and every policy rule (its own ranges included: the options binder does not validate nested
+/// objects), each failure naming the rule and the field.
+/// </summary>
 public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
 {
     /// <inheritdoc />
@@ -19,16 +23,29 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         {
             failures.Add($"Broker:TapInterface: {tapProblem}");
         }
-        foreach (var rule in options.Policies.Append(options.DefaultPolicy))
+        var rules = options.Policies.Select((r, i) => (Rule: r, Where: $"Broker:Policies:{i}"))
+            .Append((Rule: options.DefaultPolicy, Where: "Broker:DefaultPolicy"));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (rule, where) in rules)
         {
+            if (rule is null)
+            {
+                failures.Add($"{where} is empty");
+                continue;
+            }
             if (rule.Mode != ClientMode.Mediated && !options.EnableUnsafeModes)
             {
-                failures.Add($"policy '{rule.Name}' grants {rule.Mode}, which needs Broker:EnableUnsafeModes=true");
+                failures.Add($"policy '{rule.Name}' ({where}) grants {rule.Mode}, which needs Broker:EnableUnsafeModes=true");
             }
             if (string.IsNullOrWhiteSpace(rule.Name))
             {
-                failures.Add("every policy rule needs a Name");
+                failures.Add($"every policy rule needs a Name ({where} has none)");
             }
+            else if (!names.Add(rule.Name))
+            {
+                failures.Add($"policy '{rule.Name}' ({where}): another rule has the same Name");
+            }
+            failures.AddRange(rule.Validate(where).Where(f => !f.Contains(": Name: ", StringComparison.Ordinal)));
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

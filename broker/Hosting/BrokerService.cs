@@ -1,10 +1,14 @@
 using Mediator.Broker.ControlPlane;
 using Mediator.Broker.Device;
 using Mediator.Broker.Mediation;
+using System.Diagnostics.Metrics;
+using System.Runtime.InteropServices;
 using Mediator.Policies;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Mediator.Broker.Hosting;
 
@@ -23,14 +27,30 @@ public sealed class BrokerService : IHostedService, IDisposable
     private DataPathLoop? _dataPath;
     private ControlServer? _control;
     private Timer? _watchdog;
+    private readonly IOptionsMonitor<BrokerOptions> _monitor;
+    private readonly IConfiguration? _configuration;
+    private readonly IOptionsFactory<BrokerOptions>? _factory;
+    private IDisposable? _reloadSubscription;
+    private PosixSignalRegistration? _sighup;
 
     /// <summary>Created by the host.</summary>
-    public BrokerService(IOptions<BrokerOptions> options, ILogger<BrokerService> logger, IHostApplicationLifetime lifetime)
+    public BrokerService(IOptionsMonitor<BrokerOptions> options, ILogger<BrokerService> logger, IHostApplicationLifetime lifetime,
+        IConfiguration? configuration = null, IOptionsFactory<BrokerOptions>? factory = null, IMeterFactory? meters = null)
     {
-        _options = options.Value;
+        Metrics = new BrokerMetrics(meters);
+        _factory = factory;
+        _monitor = options;
+        _options = options.CurrentValue;
         _logger = logger;
         _lifetime = lifetime;
+        _configuration = configuration;
     }
+
+    /// <summary>The broker's metrics (meter "Mediator.Broker").</summary>
+    public BrokerMetrics Metrics { get; }
+
+    /// <summary>Policy reloads the control plane has applied.</summary>
+    public int PolicyGeneration => _control?.PolicyGeneration ?? 0;
 
     /// <summary>The device model (for in-process tests and the evaluation).</summary>
     public DeviceModel? Device => _device?.Model;
@@ -68,9 +88,12 @@ public sealed class BrokerService : IHostedService, IDisposable
             }
             Log.TapCreated(_logger, tap.InterfaceName, tap.LinuxMac is { } mac ? string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) : "?");
         }
-        var policies = new PolicyResolver(o.Policies, o.DefaultPolicy.ToPolicy() with { Name = "default" }, o.EnableUnsafeModes);
+        var policies = CreateResolver(o);
         _control = new ControlServer(o.SocketPath, Convert.ToInt32(o.SocketMode, 8), _device, _dataPath, _rearm, policies,
             o.DeviceQueues, o.MaxConnections, (uint)o.InterruptThrottleMicroseconds, _logger);
+        _control.Metrics = Metrics;
+        var portCounters = _device.Port.Statistics;
+        Metrics.SetDeviceRxDrops(() => portCounters.NoDescriptorDrops + portCounters.UnknownDestinationDrops);
         _rearm.Start();
         _dataPath.Start();
         if (!inline)
@@ -78,6 +101,29 @@ public sealed class BrokerService : IHostedService, IDisposable
             _device.Model.Start();
         }
         _control.Start();
+        // Reload: a changed configuration file (reloadOnChange) or SIGHUP re-reads the configuration; the
+        // options monitor binds and validates it, and the new policy rules go to the control plane. A
+        // configuration that fails validation is logged and ignored: the running rules stay.
+        if (_configuration is not null)
+        {
+            _reloadSubscription = ChangeToken.OnChange(_configuration.GetReloadToken, OnConfigurationChanged);
+        }
+        if (_configuration is IConfigurationRoot root)
+        {
+            _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                try
+                {
+                    root.Reload();
+                }
+                catch (Exception e) when (e is OptionsValidationException or AggregateException or InvalidOperationException or IOException)
+                {
+                    // already logged by OnConfigurationChanged, or the file is unreadable right now
+                    Log.ReloadRefused(_logger, e.Message);
+                }
+            });
+        }
         // A data-path thread that died takes the broker down rather than leaving clients hanging.
         _watchdog = new Timer(_ =>
         {
@@ -94,6 +140,8 @@ public sealed class BrokerService : IHostedService, IDisposable
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _watchdog?.Dispose();
+        _reloadSubscription?.Dispose();
+        _sighup?.Dispose();
         _control?.Stop(); // Goodbye to every client; every queue drained and freed
         _dataPath?.Stop();
         _rearm?.Stop();
@@ -104,9 +152,42 @@ public sealed class BrokerService : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
+    // Unsafe modes stay as the broker started: a reload cannot turn them on.
+    private PolicyResolver CreateResolver(BrokerOptions o) =>
+        new(o.Policies, o.DefaultPolicy.ToPolicy() with { Name = "default" }, _options.EnableUnsafeModes);
+
+    private void OnConfigurationChanged()
+    {
+        if (_control is null)
+        {
+            return;
+        }
+        BrokerOptions o;
+        try
+        {
+            // Bound and validated afresh (the monitor's cache may still hold the old value at this point).
+            o = _factory?.Create(Options.DefaultName) ?? _monitor.Get(Options.DefaultName);
+        }
+        catch (OptionsValidationException e)
+        {
+            Log.ReloadRefused(_logger, string.Join("; ", e.Failures));
+            return;
+        }
+        catch (InvalidOperationException e)
+        {
+            Log.ReloadRefused(_logger, e.Message); // a value the binder cannot convert
+            return;
+        }
+        Log.Reloading(_logger, o.Policies.Count);
+        _control.ReloadPolicies(CreateResolver(o));
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
+        Metrics.Dispose();
+        _reloadSubscription?.Dispose();
+        _sighup?.Dispose();
         _control?.Dispose();
         _dataPath?.Dispose();
         _rearm?.Dispose();

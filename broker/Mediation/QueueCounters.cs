@@ -40,6 +40,10 @@ public sealed class QueueCounters
         Abi.RequestStatus.ReservedBitsSet => QueueCounter.RefusedReservedBitsSet,
         Abi.RequestStatus.FrameNotOwned => QueueCounter.RefusedFrameNotOwned,
         Abi.RequestStatus.Misaligned => QueueCounter.RefusedMisaligned,
+        Abi.RequestStatus.SourceMacSpoofed => QueueCounter.RefusedSourceMacSpoofed,
+        Abi.RequestStatus.VlanViolation => QueueCounter.RefusedVlanViolation,
+        Abi.RequestStatus.EthertypeNotAllowed => QueueCounter.RefusedEthertypeNotAllowed,
+        Abi.RequestStatus.RateLimited => QueueCounter.RefusedRateLimited,
         _ => QueueCounter.Cancelled,
     };
 }

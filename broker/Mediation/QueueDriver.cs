@@ -15,7 +15,7 @@ namespace Mediator.Broker.Mediation;
 /// rings are memfds the broker keeps open to hand to the client, and a TxDirect queue's doorbell moves to
 /// its own page (<see cref="TxDoorbellPage"/>) so that the client can ring it without BAR0.
 /// </summary>
-internal sealed unsafe class QueueDriver : IDisposable
+internal sealed unsafe partial class QueueDriver : IDisposable
 {
     private readonly NicPort _port;
     private readonly BusAddressSpace _bus;
@@ -24,6 +24,8 @@ internal sealed unsafe class QueueDriver : IDisposable
     private readonly BusRegion _txRegion;
     private readonly BusRegion _rxRegion;
     private readonly BusRegion _umemRegion;
+    private readonly MappedMemory _txHeaderMemory;
+    private readonly BusRegion _txHeaderRegion;
     private readonly TxDescriptor* _tx;
     private readonly RxDescriptor* _rx;
     private readonly int _tdt;
@@ -63,6 +65,9 @@ internal sealed unsafe class QueueDriver : IDisposable
         _rxRegion = _bus.Map($"q{queue} rx ring", RegionKind.DeviceRing, _rxMemory.Pointer, _rxMemory.Length);
         _umemRegion = _bus.Map($"umem {owner}", RegionKind.ClientUmem, umem.Pointer, umem.Length, ownerTag);
         UmemBusAddress = _umemRegion.BusAddress;
+        // Broker-private TX header slots, one per TX descriptor, which only this queue's DMA reads (policy checks: TxHeaders.cs).
+        _txHeaderMemory = MappedMemory.Private($"mediator-q{queue}-tx-headers", TxSize * TxHeaderSlot);
+        _txHeaderRegion = _bus.Map($"q{queue} tx headers", RegionKind.BrokerPrivate, _txHeaderMemory.Pointer, _txHeaderMemory.Length, ownerTag);
         device.Audit.SetQueueOwner(_port.AuditQueue(queue), ownerTag); // the evaluation's oracle: DMA for this queue may touch only this UMEM
         _tdt = Registers.TDT(queue);
         _rdt = Registers.RDT(queue);
@@ -212,6 +217,8 @@ internal sealed unsafe class QueueDriver : IDisposable
         _bus.Unmap(_umemRegion);
         _bus.Unmap(_txRegion);
         _bus.Unmap(_rxRegion);
+        _bus.Unmap(_txHeaderRegion);
+        _txHeaderMemory.Dispose();
         _txMemory.Dispose();
         _rxMemory.Dispose();
         _txRingFile?.Dispose();

@@ -47,6 +47,7 @@ public sealed unsafe class QueueSession
         FillRefusalsIn = new RingConsumer<Completion>(p, p + IndexLine.Size, p + 2 * IndexLine.Size, geometry.FillSize);
 
         TxShadow = new TxRequest[driver.TxSize];
+        TxSegments = new byte[driver.TxSize];
         RxShadow = new ulong[driver.RxSize];
         TxBatch = new TxRequest[Math.Min(TxPath.MaxBatch, driver.TxSize)];
         TxBatchStatus = new RequestStatus[TxBatch.Length];
@@ -124,10 +125,27 @@ public sealed unsafe class QueueSession
     internal FillEntry[] FillBatch { get; }
     internal RequestStatus[] FillBatchStatus { get; }
 
-    /// <summary>Device TX descriptors posted (free-running; data path).</summary>
+    /// <summary>TX frames posted to the device (free-running; data path).</summary>
     internal uint TxPosted;
-    /// <summary>Device TX descriptors reaped (free-running; data path).</summary>
+    /// <summary>TX frames reaped (free-running; data path).</summary>
     internal uint TxCleaned;
+    /// <summary>Device TX descriptors posted (free-running; data path). A frame takes one, or two when its header is posted from broker memory.</summary>
+    internal uint TxDescriptorsPosted;
+    /// <summary>Device TX descriptors reaped (free-running; data path).</summary>
+    internal uint TxDescriptorsCleaned;
+    /// <summary>Descriptors of the frame that starts at each device TX slot (data path).</summary>
+    internal byte[] TxSegments { get; }
+
+    private PacketPolicy _packetPolicy = PacketPolicy.Permissive;
+
+    /// <summary>The packet rules in force (any thread; the data path reads it once per batch).</summary>
+    internal PacketPolicy PacketPolicy => Volatile.Read(ref _packetPolicy);
+
+    /// <summary>Publishes new packet rules; the data path applies them from its next batch (release store).</summary>
+    internal void PublishPolicy(PacketPolicy policy) => Volatile.Write(ref _packetPolicy, policy);
+
+    /// <summary>The client's token buckets, shared by its queues (set before the queue reaches the data path).</summary>
+    internal TxRateLimiter RateLimiter { get; set; } = new();
     /// <summary>Device RX descriptors armed (free-running; written by the re-arm worker with release).</summary>
     internal uint RxArmed;
     /// <summary>Device RX descriptors delivered (free-running; written by the data path with release).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Mediator.Abi;
 using Mediator.Control;
 
@@ -26,17 +27,24 @@ internal static class TxPath
         var completions = s.Completions;
         var driver = s.Driver;
         var counters = s.DataPathCounters;
+        var policy = s.PacketPolicy; // once per batch: a reload takes effect at a round boundary
         uint inFlight = s.TxPosted - s.TxCleaned;
         uint free = completions.Free(inFlight + budget);
         uint slot = completions.Producer;
         uint written = 0;
 
-        // 1. Reap: descriptors the device wrote DD into, in ring order.
+        // 1. Reap: frames whose last descriptor the device wrote DD into, in ring order.
         long bytes = 0;
         uint cleaned = s.TxCleaned;
-        while (cleaned != s.TxPosted && written < free && driver.TxDone(cleaned))
+        uint descriptors = s.TxDescriptorsCleaned;
+        while (cleaned != s.TxPosted && written < free)
         {
-            ref TxRequest done = ref s.TxShadow[cleaned & driver.TxMask];
+            uint segments = s.TxSegments[descriptors & driver.TxMask];
+            if (!driver.TxDone(descriptors + segments - 1))
+            {
+                break;
+            }
+            ref TxRequest done = ref s.TxShadow[descriptors & driver.TxMask];
             ref Completion c = ref completions[slot + written];
             c.Offset = done.Offset;
             c.Length = done.Length;
@@ -46,9 +54,11 @@ internal static class TxPath
             bytes += done.Length;
             written++;
             cleaned++;
+            descriptors += segments;
         }
         uint reaped = cleaned - s.TxCleaned;
         s.TxCleaned = cleaned;
+        s.TxDescriptorsCleaned = descriptors;
         if (reaped != 0)
         {
             counters.Add(QueueCounter.TxSent, reaped);
@@ -65,13 +75,14 @@ internal static class TxPath
             // already owed; then take nothing rather than let the subtraction wrap and overfill the ring.
             uint owed = written + inFlight;
             uint completionRoom = free > owed ? free - owed : 0;
-            uint deviceRoom = driver.TxSize - 1 - inFlight;
+            // Frames whose header the broker posts from its own memory take two descriptors.
+            uint deviceRoom = (driver.TxSize - 1 - (s.TxDescriptorsPosted - s.TxDescriptorsCleaned)) / (policy.ChecksHeaders ? 2u : 1u);
             uint max = Math.Min(Math.Min(budget, (uint)MaxBatch), Math.Min(completionRoom, deviceRoom));
             uint index = 0;
             taken = max == 0 ? 0 : s.TxRequests.Peek(max, out index);
             if (taken != 0)
             {
-                written += Intake(s, index, taken, slot + written);
+                written += Intake(s, policy, index, taken, slot + written);
             }
         }
         if (s.TxRequests.InvalidProducerIndex != 0)
@@ -91,7 +102,7 @@ internal static class TxPath
         return (int)(reaped + taken);
     }
 
-    private static uint Intake(QueueSession s, uint index, uint n, uint completionSlot)
+    private static unsafe uint Intake(QueueSession s, PacketPolicy policy, uint index, uint n, uint completionSlot)
     {
         var batch = s.TxBatch;
         var status = s.TxBatchStatus;
@@ -127,11 +138,22 @@ internal static class TxPath
         }
         FrameOwnership.Fence();
 
-        // Pass 2: back off frames the re-arm worker holds; post the rest, refuse the others.
+        // Pass 2: back off frames the re-arm worker holds; apply the packet policy; post the rest,
+        // refuse the others.
         var driver = s.Driver;
         var completions = s.Completions;
         uint posted = s.TxPosted;
+        uint slotAt = s.TxDescriptorsPosted;
         uint refused = 0;
+        bool headers = policy.ChecksHeaders;
+        bool limits = policy.Limits;
+        var limiter = s.RateLimiter;
+        long frequency = Stopwatch.Frequency;
+        if (limits)
+        {
+            limiter.Refill(policy, Stopwatch.GetTimestamp());
+        }
+        byte* umem = s.Memory.Umem.Pointer;
         for (uint i = 0; i < n; i++)
         {
             ref TxRequest r = ref batch[i];
@@ -146,10 +168,28 @@ internal static class TxPath
                 }
                 else
                 {
-                    driver.WriteTx(posted, driver.UmemBusAddress + r.Offset, r.Length);
-                    s.TxShadow[posted & driver.TxMask] = r;
-                    posted++;
-                    continue;
+                    uint segments = 1;
+                    if (headers)
+                    {
+                        st = PostWithHeader(s, policy, umem, ref r, slotAt, limits, frequency, out segments);
+                    }
+                    else if (limits && !limiter.TryConsume(policy, r.Length, frequency))
+                    {
+                        st = RequestStatus.RateLimited;
+                    }
+                    else
+                    {
+                        driver.WriteTx(slotAt, driver.UmemBusAddress + r.Offset, r.Length);
+                    }
+                    if (st == RequestStatus.Ok)
+                    {
+                        s.TxShadow[slotAt & driver.TxMask] = r;
+                        s.TxSegments[slotAt & driver.TxMask] = (byte)segments;
+                        slotAt += segments;
+                        posted++;
+                        continue;
+                    }
+                    ownership.ReleaseTx(frame);
                 }
             }
             ref Completion c = ref completions[completionSlot + refused];
@@ -164,7 +204,8 @@ internal static class TxPath
         if (accepted != 0)
         {
             s.TxPosted = posted;
-            driver.RingTxDoorbell(posted); // one doorbell write for the whole batch
+            s.TxDescriptorsPosted = slotAt;
+            driver.RingTxDoorbell(slotAt); // one doorbell write for the whole batch
             counters.Add(QueueCounter.TxAccepted, accepted);
         }
         if (refused != 0)
@@ -172,5 +213,59 @@ internal static class TxPath
             counters.Add(QueueCounter.TxRefused, refused);
         }
         return refused;
+    }
+
+    /// <summary>
+    /// Copies the frame's header out of the client's UMEM into the broker-private header slot of
+    /// <paramref name="slot"/> — the only read of those bytes — checks the copy, charges the rate limiter
+    /// and writes the frame as two descriptors: the checked header from broker memory (with a VLAN tag
+    /// inserted when the policy says so), then the rest from the UMEM. The device therefore sends exactly
+    /// the header that was checked, whatever the client writes into its frame meanwhile.
+    /// </summary>
+    private static unsafe RequestStatus PostWithHeader(QueueSession s, PacketPolicy policy, byte* umem, ref TxRequest r, uint slot,
+        bool limits, long frequency, out uint segments)
+    {
+        segments = 0;
+        var driver = s.Driver;
+        byte* header = driver.TxHeader(slot);
+        bool insert = policy.Inserts;
+        // A small frame is copied whole (one descriptor, nothing left for the client to change); a
+        // larger one only its first 18 bytes.
+        bool whole = r.Length + (insert ? PacketPolicy.TagBytes : 0u) <= QueueDriver.TxHeaderSlot;
+        uint copied = whole ? r.Length : PacketPolicy.HeaderBytes;
+        Buffer.MemoryCopy(umem + r.Offset, header, QueueDriver.TxHeaderSlot, copied);
+        RequestStatus st = policy.CheckHeader(header, r.Length);
+        if (st != RequestStatus.Ok)
+        {
+            return st;
+        }
+        uint wireLength = r.Length + (insert ? PacketPolicy.TagBytes : 0u);
+        if (limits && !s.RateLimiter.TryConsume(policy, wireLength, frequency))
+        {
+            return RequestStatus.RateLimited;
+        }
+        uint fromHeader = copied;
+        if (insert)
+        {
+            if (whole)
+            {
+                // Make room for the tag: bytes 12.. move up by 4 (overlap-safe copy).
+                Buffer.MemoryCopy(header + 12, header + 12 + PacketPolicy.TagBytes, QueueDriver.TxHeaderSlot - 16, r.Length - 12);
+            }
+            else
+            {
+                fromHeader = 14; // client bytes 0..13 become the 18-byte tagged header
+            }
+            policy.InsertTag(header);
+        }
+        uint headerLength = fromHeader + (insert ? PacketPolicy.TagBytes : 0u);
+        uint rest = r.Length - fromHeader;
+        driver.WriteTxHeader(slot, headerLength, wireLength, last: rest == 0);
+        if (rest != 0)
+        {
+            driver.WriteTxLast(slot + 1, driver.UmemBusAddress + r.Offset + fromHeader, rest);
+        }
+        segments = rest == 0 ? 1u : 2u;
+        return RequestStatus.Ok;
     }
 }

@@ -20,7 +20,8 @@ internal static class BrokerCommand
         var wire = new Option<WireKind?>("--wire") { Description = "Wire of the device port (Broker:Wire)" };
         var tapInterface = new Option<string?>("--tap-interface") { Description = "TAP interface name with --wire tap (Broker:TapInterface, default mediator0)" };
         var deviceThread = new Option<bool>("--device-thread") { Description = "Run the device model on its own thread (Broker:DeviceThreading=Thread)" };
-        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, tapInterface, deviceThread };
+        var config = new Option<string?>("--config") { Description = "Extra JSON configuration file, watched: editing its policies (or SIGHUP) reloads them" };
+        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, tapInterface, deviceThread, config };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (r, token) =>
         {
@@ -47,7 +48,7 @@ internal static class BrokerCommand
             }
             try
             {
-                using var host = BrokerHost.Build([.. args]);
+                using var host = BrokerHost.Build([.. args], configFile: r.GetValue(config));
                 // Validate before the host starts, so a bad value is one clear line, not a host failure log.
                 _ = host.Services.GetRequiredService<IOptions<BrokerOptions>>().Value;
                 await host.RunAsync(token);

@@ -62,6 +62,14 @@ public enum QueueCounter
     DmaViolations,
     /// <summary>Broker-wide only: 1 while the broker's canary page is intact.</summary>
     CanaryIntact,
+    /// <summary>Refusals: the source MAC is not the queue's assigned MAC.</summary>
+    RefusedSourceMacSpoofed,
+    /// <summary>Refusals: the VLAN tag breaks the policy's VLAN rule.</summary>
+    RefusedVlanViolation,
+    /// <summary>Refusals: the ethertype is not on the policy's allow-list.</summary>
+    RefusedEthertypeNotAllowed,
+    /// <summary>Refusals: over the policy's packet or bit rate.</summary>
+    RefusedRateLimited,
     /// <summary>Number of counters.</summary>
     Count,
 }

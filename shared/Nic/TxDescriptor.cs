@@ -44,4 +44,15 @@ public struct TxDescriptor
         CmdTypeLen = (length & LengthMask) | DtypData | CmdEop | CmdIfcs | CmdRs | CmdDext,
         OlinfoStatus = length << PaylenShift,
     };
+
+    /// <summary>
+    /// One buffer of a multi-buffer frame: EOP and RS only on the <paramref name="last"/> one; PAYLEN
+    /// (the whole frame's length) in the first, as the 82599 reads it.
+    /// </summary>
+    public static TxDescriptor ForSegment(ulong busAddress, uint length, uint frameLength, bool last) => new()
+    {
+        BufferAddress = busAddress,
+        CmdTypeLen = (length & LengthMask) | DtypData | CmdIfcs | CmdDext | (last ? CmdEop | CmdRs : 0),
+        OlinfoStatus = frameLength << PaylenShift,
+    };
 }

@@ -1,0 +1,85 @@
+using Mediator.Broker.Mediation;
+using Mediator.Native;
+using Mediator.Policies;
+
+namespace Mediator.Broker.ControlPlane;
+
+/// <summary>
+/// The control server's part in the packet policies: compiling them onto new queues, and reloading the
+/// rule set without dropping anyone. A reload is handed to the control thread (which alone owns the
+/// connections); new connections get the new rules; a connected client keeps its connection, queues,
+/// mode and quotas (granted in its HelloReply), and its live queues get the new packet rules (source MAC,
+/// VLAN, ethertypes, rates) by a release store the data path picks up at its next batch.
+/// </summary>
+internal sealed partial class ControlServer
+{
+    private const ulong ReloadTag = ulong.MaxValue - 1;
+    private readonly EventFd _reloadSignal = new();
+    private PolicyResolver? _pendingPolicies;
+
+    /// <summary>Policy reloads applied (tests, diagnostics).</summary>
+    public int PolicyGeneration => Volatile.Read(ref _policyGeneration);
+
+    private int _policyGeneration;
+
+    /// <summary>Installs a new rule set (any thread); the control thread applies it between messages.</summary>
+    public void ReloadPolicies(PolicyResolver policies)
+    {
+        Volatile.Write(ref _pendingPolicies, policies);
+        _reloadSignal.Signal();
+    }
+
+    /// <summary>The metrics the queues are registered with (set before <see cref="Start"/>).</summary>
+    public Hosting.BrokerMetrics? Metrics { get; set; }
+
+    /// <summary>
+    /// Compiles the client's policy for a new queue (its MAC), shares the client's rate limiter with it
+    /// and registers its metrics.
+    /// </summary>
+    private void AttachPolicy(ClientConnection c, QueueSession session, int deviceQueue)
+    {
+        session.RateLimiter = c.RateLimiter;
+        session.PublishPolicy(PacketPolicy.Compile(c.Policy!, QueueFactory.MacFor(deviceQueue)));
+        Metrics?.Register(session, c.App, c.Policy!.Name);
+    }
+
+    private void ApplyPendingPolicies()
+    {
+        _reloadSignal.TryConsume();
+        var policies = Interlocked.Exchange(ref _pendingPolicies, null);
+        if (policies is null)
+        {
+            return;
+        }
+        _policies = policies;
+        int changed = 0;
+        foreach (var c in _connections.Values)
+        {
+            if (c.Policy is not { } old)
+            {
+                continue; // not identified yet: its Hello will use the new rules
+            }
+            var resolved = policies.Resolve(c.Peer, out var refusal);
+            if (refusal is not null)
+            {
+                Log.ReloadKeepsPolicy(_logger, c.ClientId, old.Name, refusal.Reason);
+                continue;
+            }
+            var next = resolved with { Mode = old.Mode, MaxQueues = old.MaxQueues, MaxUmemBytes = old.MaxUmemBytes, MaxFrameLength = old.MaxFrameLength };
+            var changes = next.ChangesFrom(old);
+            if (changes.Count == 0)
+            {
+                continue;
+            }
+            c.Policy = next;
+            foreach (var (session, deviceQueue) in c.Queues.Values)
+            {
+                session.PublishPolicy(PacketPolicy.Compile(next, QueueFactory.MacFor(deviceQueue)));
+            }
+            changed++;
+            Log.ClientPolicyChanged(_logger, c.ClientId, c.App, c.Queues.Count, string.Join("; ", changes));
+        }
+        Interlocked.Increment(ref _policyGeneration);
+        Log.PoliciesReloaded(_logger, _connections.Count, changed);
+    }
+}
