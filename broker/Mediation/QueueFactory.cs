@@ -49,7 +49,9 @@ internal static unsafe class QueueFactory
             owned.Clear();
             owned.Add(memory);
             var events = Own(owned, new QueueEventFds());
-            var driver = Own(owned, new QueueDriver(device, deviceQueue, geometry.TxSize, geometry.FillSize, geometry.FrameSize,
+            // The device RX ring holds twice the fill ring, so every buffer the client can post at once
+            // fits at the device (an 82599 ring keeps one slot free), and the fill ring always drains.
+            var driver = Own(owned, new QueueDriver(device, deviceQueue, geometry.TxSize, geometry.FillSize * 2, geometry.FrameSize,
                 umem, tag, ownerTag: (int)(clientId << 8 | queueId & 0xFF), MacFor(deviceQueue), vector: deviceQueue % 32, throttleMicroseconds, mode));
             return new QueueSession(clientId, queueId, geometry, layout, maxFrameLength, memory, driver, events, mode);
         }
