@@ -58,6 +58,8 @@ public sealed class AttackContext
     public string SocketPath { get; }
     /// <summary>The mode under test.</summary>
     public EvalMode Mode { get; }
+    /// <summary>The victim's MAC (public knowledge on a LAN).</summary>
+    public byte[] VictimMac { get; internal init; } = new byte[6];
     /// <summary>Foreign bus addresses.</summary>
     public BusTargets Targets { get; }
     /// <summary>Cancelled when the attack window ends; long-running attacks stop then.</summary>

@@ -28,8 +28,18 @@ public sealed record Evidence
     /// <summary>Victim frames per second during the attack.</summary>
     public double VictimUnderAttack { get; init; }
 
-    /// <summary>Victim throughput under attack relative to its baseline (1 = unchanged).</summary>
-    public double VictimRatio => VictimBaseline <= 0 ? 0 : VictimUnderAttack / VictimBaseline;
+    /// <summary>The victim's offered load (frames/s); a baseline above it is catch-up, not capacity.</summary>
+    public double VictimOffered { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Victim throughput under attack relative to its fair share: its baseline, capped at what it offered (1 = unchanged).</summary>
+    public double VictimRatio
+    {
+        get
+        {
+            double reference = Math.Min(VictimBaseline, VictimOffered);
+            return reference <= 0 ? 0 : VictimUnderAttack / reference;
+        }
+    }
 }
 
 /// <summary>Classifies a cell from its <see cref="Evidence"/>: Crashed, then Corrupted, Leaked, Denied, else Blocked.</summary>
@@ -88,7 +98,7 @@ public static class OutcomeOracle
         }
         if (e.VictimRatio < DeniedBelow)
         {
-            denied.Add($"victim at {e.VictimRatio:P0} of its baseline ({e.VictimUnderAttack:N0} vs {e.VictimBaseline:N0} frames/s)");
+            denied.Add($"victim at {e.VictimRatio:P0} of its baseline ({e.VictimUnderAttack:N0} vs {Math.Min(e.VictimBaseline, e.VictimOffered):N0} frames/s)");
         }
         if (crashed.Count > 0)
         {

@@ -79,7 +79,7 @@ public static class AttackRunner
         using var window = new CancellationTokenSource(options.Window);
         AttackContext? context = null;
         context = new AttackContext(broker.SocketPath, mode, targets, device, options.Launcher, options.Seed,
-            q => DeviceFor(q, mode, device, context!), window.Token);
+            q => DeviceFor(q, mode, device, context!), window.Token) { VictimMac = victim.Queue.Mac.ToArray() };
         string? attackError = null;
         var thread = new Thread(() =>
         {
@@ -142,6 +142,7 @@ public static class AttackRunner
             VictimCanaryIntact = victim.CanaryIntact(),
             VictimBaseline = baseline,
             VictimUnderAttack = underAttack,
+            VictimOffered = options.VictimRate,
         };
         var (outcome, reasons) = OutcomeOracle.Classify(evidence);
         return new AttackResult
