@@ -10,5 +10,6 @@ var root = new RootCommand("Mediator: a safe ring-mediation runtime for fast pac
     EchoCommand.Create(),
     StatsCommand.Create(),
     SelfTestCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
