@@ -103,6 +103,9 @@ public sealed class AttackContext
     /// <summary>Declares at least <paramref name="n"/> more events on <paramref name="counter"/>.</summary>
     public void ExpectAtLeast(QueueCounter counter, long n) => Add(counter, n, long.MaxValue);
 
+    /// <summary>Declares between <paramref name="min"/> and <paramref name="max"/> more events on <paramref name="counter"/>.</summary>
+    public void ExpectBetween(QueueCounter counter, long min, long max) => Add(counter, min, max);
+
     /// <summary>Declares that <paramref name="counter"/> may move by any amount (races).</summary>
     public void ExpectAny(QueueCounter counter) => Add(counter, 0, long.MaxValue);
 

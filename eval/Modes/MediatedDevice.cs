@@ -38,6 +38,10 @@ internal sealed class MediatedDevice : IHostileDevice
         {
             _context.Expect(AbiRules.CounterOf(status), posted);
         }
+        else
+        {
+            _context.ExpectBetween(Control.QueueCounter.RefusedFrameNotOwned, 0, Math.Max(0, posted - 1)); // the same frame again while it is in flight
+        }
         _queue.WaitCompletions(before + posted, TimeSpan.FromSeconds(2));
         return new PrimitiveResult(posted, $"TX request offset 0x{offset:x} length {length}: rule says {status}");
     }
@@ -55,8 +59,13 @@ internal sealed class MediatedDevice : IHostileDevice
             _context.Expect(AbiRules.CounterOf(status), posted);
             _queue.WaitRx(rxBefore + posted, TimeSpan.FromSeconds(2)); // refused fill entries come back on RX
         }
+        else
+        {
+            _context.ExpectBetween(Control.QueueCounter.RefusedFrameNotOwned, 0, Math.Max(0, posted - 1)); // the same frame lent twice
+        }
         // Send frames to ourselves: an armed buffer at that address would now be written by the device.
         _queue.WriteFrame(0, 64);
+        _context.ExpectBetween(Control.QueueCounter.RefusedFrameNotOwned, 0, 1);
         _queue.PostTx(0, 64);
         return new PrimitiveResult(posted, $"fill entry offset 0x{offset:x}: rule says {status}");
     }

@@ -64,10 +64,10 @@ public static class AttackRunner
         using var observer = RawClient.ConnectHello(broker.SocketPath, "eval-observer");
         using var victim = new Victim(broker.SocketPath, options.VictimRate);
         victim.Start();
-        WaitUntil(() => victim.Received > 0, TimeSpan.FromSeconds(10));
+        WaitUntil(() => victim.Received >= (long)(options.VictimRate / 20), TimeSpan.FromSeconds(10)); // warm: 50 ms of traffic back
 
         // Baseline, same run, no attacker.
-        double baseline = Measure(victim, () => Wait(options.Baseline));
+        var baselineWindow = Measure(victim, () => Wait(options.Baseline));
 
         var targets = TargetsOf(device, victim);
         var regionsBefore = device.Audit.Snapshot();
@@ -92,7 +92,7 @@ public static class AttackRunner
                 attackError = $"{e.GetType().Name}: {e.Message}";
             }
         }) { Name = $"attack-{attack.Name}", IsBackground = true };
-        double underAttack = Measure(victim, () =>
+        var attackWindow = Measure(victim, () =>
         {
             thread.Start();
             Wait(options.Window);
@@ -101,6 +101,9 @@ public static class AttackRunner
                 attackError = $"the attack did not finish within {options.AttackTimeout.TotalSeconds:N0} s after its window";
             }
         });
+        Wait(Grace); // frames offered in the window may still be on their way back
+        double baseline = baselineWindow();
+        double underAttack = attackWindow();
         victim.Stop();
 
         // Reconcile (Mediated): poll until the broker's counters match the declarations, or 2 s pass.
@@ -269,12 +272,22 @@ public static class AttackRunner
         return (reads, writes);
     }
 
-    private static double Measure(Victim victim, Action during)
+    /// <summary>How long after a window frames offered in it may still arrive and count.</summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Runs <paramref name="during"/> and returns how to compute, later, the victim's goodput over it:
+    /// the frames it sent in the window that came back by the end of the grace period, per second of
+    /// window. Lag is forgiven; loss, and frames it could not send at its paced rate, are not.
+    /// </summary>
+    private static Func<double> Measure(Victim victim, Action during)
     {
-        long before = victim.Received;
+        long first = victim.Sent;
         var sw = Stopwatch.StartNew();
         during();
-        return (victim.Received - before) / sw.Elapsed.TotalSeconds;
+        double seconds = sw.Elapsed.TotalSeconds;
+        long last = victim.Sent;
+        return () => victim.DeliveredBetween(first, last) / seconds;
     }
 
     private static void Wait(TimeSpan span)

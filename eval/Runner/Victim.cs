@@ -22,6 +22,7 @@ internal sealed class Victim : IDisposable
     private long _received;
     private long _sent;
     private long _foreign;
+    private readonly int[] _seen = new int[1 << 21]; // 64 M sequence numbers: an hour at 20 000 frames/s
 
     public Victim(string socketPath, double framesPerSecond)
     {
@@ -49,6 +50,17 @@ internal sealed class Victim : IDisposable
     public Exception? Fault { get; private set; }
 
     public void Start() => _thread.Start();
+
+    /// <summary>How many of the frames numbered [<paramref name="from"/>, <paramref name="to"/>) came back.</summary>
+    public long DeliveredBetween(long from, long to)
+    {
+        long n = 0;
+        for (long s = Math.Max(0, from); s < to && (ulong)s < (ulong)_seen.Length * 32; s++)
+        {
+            n += (Volatile.Read(ref _seen[s >> 5]) >> (int)(s & 31)) & 1;
+        }
+        return n;
+    }
 
     public bool CanaryIntact()
     {
@@ -95,6 +107,11 @@ internal sealed class Victim : IDisposable
                     any = true;
                     if (length == FrameLength && rx.AsSpan(0, 6).SequenceEqual(_queue.Mac) && rx.AsSpan(6, 6).SequenceEqual(_queue.Mac))
                     {
+                        long s = BinaryPrimitives.ReadInt64LittleEndian(rx.AsSpan(14));
+                        if ((ulong)s < (ulong)_seen.Length * 32)
+                        {
+                            Interlocked.Or(ref _seen[s >> 5], 1 << (int)(s & 31));
+                        }
                         Interlocked.Increment(ref _received);
                     }
                     else

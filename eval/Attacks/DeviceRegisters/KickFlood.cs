@@ -16,6 +16,7 @@ public sealed class KickFlood : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         int tx = q.Fds[(int)Control.QueueFd.TxKick].Fd, fill = q.Fds[(int)Control.QueueFd.FillKick].Fd;
         long kicks = 0;

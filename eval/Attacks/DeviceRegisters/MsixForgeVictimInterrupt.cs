@@ -16,6 +16,7 @@ public sealed class MsixForgeVictimInterrupt : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         var device = context.Device(q);
         context.Note(device.ProgramMsix(q.DeviceQueue % 32, context.Targets.InterruptPage, 0).Note);

@@ -16,6 +16,7 @@ public sealed class ExhaustDeviceQueues : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         var held = new List<RawQueue>();
         try
         {

@@ -16,6 +16,7 @@ public sealed class HoldAllBuffers : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         uint f = q.Geometry.FrameSize;
         q.PostFill([.. Enumerable.Range(64, (int)q.Geometry.FillSize - 1).Select(i => (ulong)i * f)]);

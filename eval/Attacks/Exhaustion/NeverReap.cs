@@ -16,6 +16,7 @@ public sealed class NeverReap : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         uint f = q.Geometry.FrameSize;
         q.WriteFrame(0, 64);

@@ -16,6 +16,7 @@ public sealed class TxFloodSelf : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         q.PostFill([.. Enumerable.Range(1024, 1024).Select(i => (ulong)i * q.Geometry.FrameSize)]);
         uint f = q.Geometry.FrameSize;

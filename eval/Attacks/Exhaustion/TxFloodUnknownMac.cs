@@ -16,6 +16,7 @@ public sealed class TxFloodUnknownMac : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         byte[] nobody = [0x02, 0x99, 0x99, 0x99, 0x99, 0x99];
         uint f = q.Geometry.FrameSize;

@@ -16,6 +16,7 @@ public sealed class TxFloodVictim : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         uint f = q.Geometry.FrameSize;
         var batch = new Abi.TxRequest[64];

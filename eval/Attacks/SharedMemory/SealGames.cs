@@ -16,6 +16,7 @@ public sealed class SealGames : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         foreach (var which in new[] { Control.QueueFd.Umem, Control.QueueFd.ClientArea, Control.QueueFd.BrokerArea })
         {

@@ -16,6 +16,7 @@ public sealed class TruncateUmem : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         using var q = context.OpenQueue();
         int fd = q.Fds[(int)Control.QueueFd.Umem].Fd;
         foreach (long size in new[] { 0L, 4096L, (long)q.UmemSize * 2 })

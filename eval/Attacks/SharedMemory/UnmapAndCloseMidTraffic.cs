@@ -16,6 +16,7 @@ public sealed class UnmapAndCloseMidTraffic : Attack
     /// <inheritdoc />
     public override void Run(AttackContext context)
     {
+        context.ExpectAny(Control.QueueCounter.RefusedFrameNotOwned); // it re-sends frames still in flight: its own mistake, refused
         var q = context.OpenQueue();
         using var client = q.Client;
         uint f = q.Geometry.FrameSize;
@@ -27,12 +28,13 @@ public sealed class UnmapAndCloseMidTraffic : Attack
             q.WriteFrame(offset, 64);
         }
         q.PostTx([.. Enumerable.Range(0, 512).Select(i => new Abi.TxRequest { Offset = (ulong)(i % 256) * f, Length = 64 })], Environment.TickCount64 + 200);
+        uint queueId = q.QueueId;
         q.Dispose(); // munmap + close, requests in flight
         while (context.Running)
         {
             Thread.Yield();
         }
-        var stats = client.Stats(0);
+        var stats = client.Stats(queueId);
         context.Note($"after unmapping: broker counted {stats?[(int)Control.QueueCounter.TxSent]} sent, {stats?[(int)Control.QueueCounter.RxDelivered]} delivered into memory only it still maps");
     }
 }
