@@ -30,10 +30,12 @@ internal static class EvalCommand
 
         var name = new Argument<string>("name") { Description = string.Join(", ", AttackChildren.Names) };
         var socket = CommonOptions.Socket();
+        var go = new Option<string?>("--go") { Description = "Act only once this file exists" };
         var child = new Command("attack-child", "A hostile child process (used by the evaluation)") { Hidden = true };
         child.Arguments.Add(name);
         child.Options.Add(socket);
-        child.SetAction(r => AttackChildren.Run(r.GetValue(name)!, r.GetValue(socket)!));
+        child.Options.Add(go);
+        child.SetAction(r => AttackChildren.Run(r.GetValue(name)!, r.GetValue(socket)!, r.GetValue(go)));
 
         return new Command("eval", "Security evaluation") { Subcommands = { security, child } };
     }

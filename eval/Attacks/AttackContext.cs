@@ -118,7 +118,13 @@ public sealed class AttackContext
         }
     }
 
-    /// <summary>Throws when the attack window has ended.</summary>
+    /// <summary>State an attack keeps between <see cref="IAttack.Prepare"/> and <see cref="IAttack.Run"/>.</summary>
+    public Dictionary<string, object> State { get; } = [];
+
+    /// <summary>A private scratch directory for this run (go-signal files for children).</summary>
+    public string ScratchDirectory => Path.GetDirectoryName(SocketPath)!;
+
+    /// <summary>Whether the attack window is still open.</summary>
     public bool Running => !Token.IsCancellationRequested;
 
     private void Add(QueueCounter counter, long min, long max)

@@ -26,6 +26,14 @@ public interface IAttack
     {
     }
 
+    /// <summary>
+    /// Sets up before the victim's baseline (e.g. starts child processes, whose start-up would otherwise
+    /// take CPU from the victim inside the window and be mistaken for a denial of service).
+    /// </summary>
+    void Prepare(AttackContext context)
+    {
+    }
+
     /// <summary>Plays the attack. Declares the refusals it expects through <paramref name="context"/>.</summary>
     void Run(AttackContext context);
 }
@@ -43,6 +51,10 @@ public abstract class Attack : IAttack
     public abstract string Mitigation { get; }
     /// <inheritdoc />
     public virtual void Configure(BrokerOptions options)
+    {
+    }
+    /// <inheritdoc />
+    public virtual void Prepare(AttackContext context)
     {
     }
     /// <inheritdoc />

@@ -13,14 +13,28 @@ public static class AttackChildren
     public static IReadOnlyList<string> Names { get; } = ["die-mid-request", "die-mid-handshake"];
 
     /// <summary>Runs child <paramref name="name"/>; returns an exit code (if it returns at all).</summary>
-    public static int Run(string name, string socketPath) => name switch
+    /// <param name="name">Which child.</param>
+    /// <param name="socketPath">The broker's socket.</param>
+    /// <param name="goFile">When given, the child sets up, prints READY, and acts (dies) only once this file exists.</param>
+    public static int Run(string name, string socketPath, string? goFile = null) => name switch
     {
-        "die-mid-request" => DieMidRequest(socketPath),
-        "die-mid-handshake" => DieMidHandshake(socketPath),
+        "die-mid-request" => DieMidRequest(socketPath, goFile),
+        "die-mid-handshake" => DieMidHandshake(socketPath, goFile),
         _ => 2,
     };
 
-    private static int DieMidRequest(string socketPath)
+    private static void AwaitGo(string? goFile)
+    {
+        Console.WriteLine("READY");
+        Console.Out.Flush();
+        long end = Environment.TickCount64 + 60_000;
+        while (goFile is not null && !File.Exists(goFile) && Environment.TickCount64 < end)
+        {
+            Thread.Sleep(1); // a child waiting for its cue; the parent's deadline bounds it
+        }
+    }
+
+    private static int DieMidRequest(string socketPath, string? goFile)
     {
         var client = RawClient.ConnectHello(socketPath, "die-mid-request");
         var q = client.OpenQueue();
@@ -32,15 +46,15 @@ public static class AttackChildren
             q.WriteFrame((ulong)i * f, 60);
             requests[i] = new TxRequest { Offset = (ulong)i * f, Length = 60 };
         }
+        AwaitGo(goFile);
         q.PostTx(requests, Environment.TickCount64 + 2000);
-        Console.WriteLine("READY");
-        Console.Out.Flush();
         return Die();
     }
 
-    private static int DieMidHandshake(string socketPath)
+    private static int DieMidHandshake(string socketPath, string? goFile)
     {
         var client = RawClient.Connect(socketPath);
+        AwaitGo(goFile);
         var buffer = new byte[ControlCodec.MaxMessageSize];
         int n = ControlCodec.Write(buffer, MessageType.Hello, 1, new HelloRequest { AbiVersion = AbiVersion.Current });
         client.Socket.Send(buffer.AsSpan(0, n));

@@ -66,9 +66,7 @@ public static class AttackRunner
         victim.Start();
         WaitUntil(() => victim.Received >= (long)(options.VictimRate / 20), TimeSpan.FromSeconds(10)); // warm: 50 ms of traffic back
 
-        // Baseline, same run, no attacker.
-        var baselineWindow = Measure(victim, () => Wait(options.Baseline));
-
+        // Evidence starts here: everything the attack does, Prepare included, falls inside the deltas.
         var targets = TargetsOf(device, victim);
         var regionsBefore = device.Audit.Snapshot();
         long readViolations = device.Audit.ReadViolations, writeViolations = device.Audit.WriteViolations;
@@ -76,11 +74,25 @@ public static class AttackRunner
         ulong[] allBefore = observer.Stats() ?? new ulong[(int)QueueCounter.Count];
         ulong[] victimBefore = victim.Client.GetStatistics(victim.Queue).ToArray();
 
-        using var window = new CancellationTokenSource(options.Window);
+        using var window = new CancellationTokenSource();
         AttackContext? context = null;
         context = new AttackContext(broker.SocketPath, mode, targets, device, options.Launcher, options.Seed,
             q => DeviceFor(q, mode, device, context!), window.Token) { VictimMac = victim.Queue.Mac.ToArray() };
-        string? attackError = null;
+        string? prepareError = null;
+        try
+        {
+            attack.Prepare(context);
+        }
+        catch (Exception e)
+        {
+            prepareError = $"prepare: {e.GetType().Name}: {e.Message}";
+        }
+
+        // Baseline, same run, no attacker.
+        var baselineWindow = Measure(victim, () => Wait(options.Baseline));
+
+
+        string? attackError = prepareError;
         var thread = new Thread(() =>
         {
             try
@@ -94,6 +106,7 @@ public static class AttackRunner
         }) { Name = $"attack-{attack.Name}", IsBackground = true };
         var attackWindow = Measure(victim, () =>
         {
+            window.CancelAfter(options.Window);
             thread.Start();
             Wait(options.Window);
             if (!thread.Join(options.AttackTimeout))
