@@ -70,8 +70,9 @@ public sealed record SecurityReport(IReadOnlyList<AttackResult> Results, IReadOn
         {
             var row = modes.Select(m => Results.FirstOrDefault(r => r.Attack == name && r.Mode == m)).ToArray();
             var mediated = Results.FirstOrDefault(r => r.Attack == name && r.Mode == EvalMode.Mediated);
-            string refusals = mediated is null ? "" : mediated.Refusals.Count == 0 ? "none" :
-                string.Join(", ", mediated.Refusals.Select(l => $"{Short(l.Counter)} {l.Actual}{(l.Ok ? "" : $" (want {l.Expected})")}"));
+            var shown = mediated?.Refusals.Where(l => l.Actual != 0 || !l.Ok).ToArray() ?? [];
+            string refusals = mediated is null ? "" : shown.Length == 0 ? "none" :
+                string.Join(", ", shown.Select(l => $"{Short(l.Counter)} {l.Actual}{(l.Ok ? "" : $" (want {l.Expected})")}"));
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {family} | {name} | {string.Join(" | ", row.Select(Cell))} | {refusals} |");
         }
         var bad = Results.Where(r => r.Outcome is not (Outcome.Blocked or Outcome.NotRun) || r.AttackError is not null || !r.Reconciled).ToArray();
