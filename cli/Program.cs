@@ -11,5 +11,6 @@ var root = new RootCommand("Mediator: a safe ring-mediation runtime for fast pac
     RespondCommand.Create(),
     StatsCommand.Create(),
     SelfTestCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

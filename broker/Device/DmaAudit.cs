@@ -25,6 +25,8 @@ public sealed class DmaAudit
     private long _writes;
     private long _faults;
     private long _violations;
+    private readonly long[] _queueReadViolations;
+    private readonly long[] _queueWriteViolations;
     private DmaRecord[]? _log;
     private long _logged;
 
@@ -35,6 +37,8 @@ public sealed class DmaAudit
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCount);
         _bus = bus;
         _queueOwners = new int[queueCount];
+        _queueReadViolations = new long[queueCount];
+        _queueWriteViolations = new long[queueCount];
         Array.Fill(_queueOwners, BrokerOwner);
     }
 
@@ -49,6 +53,42 @@ public sealed class DmaAudit
     public long Faults => Volatile.Read(ref _faults);
     /// <summary>Accesses that broke the owner rule.</summary>
     public long Violations => Volatile.Read(ref _violations);
+
+    /// <summary>Violations that were device reads (a leak: the device read memory the queue's client does not own).</summary>
+    public long ReadViolations
+    {
+        get
+        {
+            long sum = 0;
+            for (int q = 0; q < _queueReadViolations.Length; q++)
+            {
+                sum += Volatile.Read(ref _queueReadViolations[q]);
+            }
+            return sum;
+        }
+    }
+
+    /// <summary>Violations that were device writes, MSI-X messages included (corruption).</summary>
+    public long WriteViolations
+    {
+        get
+        {
+            long sum = 0;
+            for (int q = 0; q < _queueWriteViolations.Length; q++)
+            {
+                sum += Volatile.Read(ref _queueWriteViolations[q]);
+            }
+            return sum;
+        }
+    }
+
+    /// <summary>Violations made on behalf of audit queue <paramref name="queue"/> with direction <paramref name="op"/>.</summary>
+    public long ViolationsOf(int queue, DmaOp op)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(queue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(queue, _queueOwners.Length);
+        return Volatile.Read(ref (op == DmaOp.Read ? _queueReadViolations : _queueWriteViolations)[queue]);
+    }
 
     /// <summary>Says that DMA for audit queue <paramref name="queue"/> is done on behalf of <paramref name="ownerTag"/>.</summary>
     public void SetQueueOwner(int queue, int ownerTag)
@@ -140,6 +180,14 @@ public sealed class DmaAudit
                 violation = true;
                 _violations++;
                 region.Violations++;
+                if (op == DmaOp.Read)
+                {
+                    _queueReadViolations[queue]++;
+                }
+                else
+                {
+                    _queueWriteViolations[queue]++;
+                }
             }
         }
         DmaRecord[]? log = Volatile.Read(ref _log); // acquire: pairs with the release in EnableLog

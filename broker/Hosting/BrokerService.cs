@@ -55,6 +55,9 @@ public sealed class BrokerService : IHostedService, IDisposable
     /// <summary>The device model (for in-process tests and the evaluation).</summary>
     public DeviceModel? Device => _device?.Model;
 
+    /// <summary>The exception that killed the data-path thread or the RX re-arm worker, if one did (for the evaluation's liveness check).</summary>
+    public Exception? Fault => _dataPath?.Fault ?? _rearm?.Fault;
+
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
