@@ -2,7 +2,7 @@ using Mediator.Eval.Children;
 
 namespace Mediator.Cli;
 
-/// <summary>Starts hostile children for the evaluation as <c>mediator</c> processes (<see cref="ChildProcess.StartSelf"/>).</summary>
+/// <summary>Starts hostile children for the evaluation as <c>mediator</c> processes (<see cref="ChildProcess.StartSelf(string[])"/>).</summary>
 public sealed class ChildLauncher : IChildLauncher
 {
     /// <inheritdoc />
