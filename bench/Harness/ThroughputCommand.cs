@@ -1,0 +1,6 @@
+namespace Mediator.Bench.Harness;
+
+internal static class ThroughputCommand
+{
+    public static int Run(string[] args) => args.Length;
+}
