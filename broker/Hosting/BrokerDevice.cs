@@ -31,7 +31,7 @@ internal sealed class BrokerDevice : IDisposable
         var model = new DeviceModel();
         try
         {
-            var port = model.AddPort(new NicPortOptions { QueueCount = o.DeviceQueues, Name = "port0" });
+            var port = model.AddPort(new NicPortOptions { QueueCount = o.DeviceQueues, Name = "port0", LineRateBitsPerSecond = o.LineRateBitsPerSecond });
             switch (o.Wire)
             {
                 case WireKind.Loopback:
