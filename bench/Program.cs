@@ -6,5 +6,5 @@ if (args.Length > 0 && args[0] == "throughput")
 {
     return ThroughputCommand.Run(args[1..]);
 }
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(ThroughputCommand).Assembly).Run(args);
 return 0;

@@ -11,7 +11,7 @@ namespace Mediator.Bench.Native;
 /// busy-polling sides pay none of it. On a VM a sleeping vCPU is expensive to wake.
 /// </summary>
 [MemoryDiagnoser]
-public sealed class EventFdBenchmarks : IDisposable
+public class EventFdBenchmarks : IDisposable
 {
     private const int RoundTripsPerInvoke = 200;
     private EventFd _ping = null!;

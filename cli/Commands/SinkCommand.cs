@@ -18,13 +18,14 @@ internal static class SinkCommand
         var count = CommonOptions.Count();
         var duration = CommonOptions.Duration(0);
         var batch = CommonOptions.Batch();
+        var wait = CommonOptions.Wait();
         var idle = new Option<double>("--idle-exit") { Description = "Exit after this many seconds without frames once some arrived (0: never)", DefaultValueFactory = _ => 0 };
-        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle };
-        command.SetAction((r, token) => Task.FromResult(Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), token)));
+        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle, wait };
+        command.SetAction((r, token) => Task.FromResult(Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), r.GetValue(wait), token)));
         return command;
     }
 
-    private static int Run(string socket, long count, double seconds, int batch, double idleExit, CancellationToken token)
+    private static int Run(string socket, long count, double seconds, int batch, double idleExit, WaitMode wait, CancellationToken token)
     {
         using var client = MediatorClient.Connect(socket, "sink");
         // Deep receive rings: on a small machine the sink can be descheduled for milliseconds, and the
@@ -35,7 +36,10 @@ internal static class SinkCommand
         });
         queue.Refill();
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
-        var deadline = new Deadline(seconds, count, token);
+        var cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var backoff = new PollBackoff();
+        using var stop = new StopSignal(token);
+        var deadline = new Deadline(seconds, count, stop.Token);
         long received = 0, verified = 0, corrupt = 0, outOfOrder = 0, gaps = 0;
         var last = new Dictionary<uint, ulong>();
         long lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -49,9 +53,17 @@ internal static class SinkCommand
                 {
                     break;
                 }
-                queue.WaitForRx(TimeSpan.FromMilliseconds(50));
+                if (wait == WaitMode.Poll)
+                {
+                    backoff.Idle();
+                }
+                else
+                {
+                    queue.WaitForRx(TimeSpan.FromMilliseconds(50));
+                }
                 continue;
             }
+            backoff.Reset();
             lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
             uint posted = queue.ReserveFill(n, out uint fill);
             for (uint i = 0; i < n; i++)
@@ -103,11 +115,12 @@ internal static class SinkCommand
             queue.Refill();
         }
         double elapsed = deadline.Elapsed;
+        var cpu = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
         var report = new RunReport
         {
             Role = "sink", Received = received, Verified = verified, Corrupt = corrupt, OutOfOrder = outOfOrder, Gaps = gaps,
             Seconds = elapsed, Mpps = received / elapsed / 1e6, Mac = MacAddress.Format(queue.Mac),
-            LastSequence = last.Count == 0 ? -1 : (long)last.Values.Max(),
+            LastSequence = last.Count == 0 ? -1 : (long)last.Values.Max(), CpuSeconds = cpu, Kicks = queue.Kicks,
         };
         Console.WriteLine(report.ToLine());
         return corrupt == 0 && outOfOrder == 0 ? 0 : 1;
