@@ -25,6 +25,12 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             string[] modeArgs = Modes.ClientArgs(mode) ?? [];
             string wait = p.Wake == Wake.Poll ? "poll" : "eventfd";
             string forever = "3600";
+            // Generators run for a fixed time that covers the start-up skew of all clients, the warm-up
+            // and the window; sinks exit once traffic has stopped for a second. Nobody is stopped with a
+            // signal: a signal that interrupts a client's poll(2) in eventfd mode makes it throw
+            // ("poll failed: Success (errno 0)", see docs/performance.md), so SIGTERM is only a fallback.
+            double genSeconds = settings.Warmup + settings.Measure + 1 + 0.3 * p.Clients;
+            string genDuration = genSeconds.ToString("0.###", Inv);
             if (p.Traffic == Traffic.Latency)
             {
                 samplesFile = Path.Combine(outDir, $"latency-{mode}-r{repeat}.txt");
@@ -37,7 +43,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
                 var sinks = new List<ChildProcess>();
                 for (int i = 0; i < p.Clients; i++)
                 {
-                    var sink = Start(["sink", "--socket", broker.Socket, "--batch", p.Batch.ToString(Inv), "--wait", wait, "--duration", forever, .. modeArgs]);
+                    var sink = Start(["sink", "--socket", broker.Socket, "--batch", p.Batch.ToString(Inv), "--wait", wait, "--duration", forever, "--idle-exit", "1", .. modeArgs]);
                     sinks.Add(sink);
                     clients.Add((sink, "sink"));
                 }
@@ -45,7 +51,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
                 {
                     string mac = sinks[i].WaitForLine("READY ", TimeSpan.FromSeconds(60)) ?? throw Failed(sinks[i], "sink did not start");
                     clients.Add((Start(["pktgen", "--socket", broker.Socket, "--dst", mac, "--batch", p.Batch.ToString(Inv), "--size", p.FrameSize.ToString(Inv),
-                        "--wait", wait, "--duration", forever, "--generator", (i + 1).ToString(Inv), .. modeArgs]), "pktgen"));
+                        "--wait", wait, "--duration", genDuration, "--generator", (i + 1).ToString(Inv), .. modeArgs]), "pktgen"));
                 }
             }
             else
@@ -53,7 +59,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
                 for (int i = 0; i < p.Clients; i++)
                 {
                     clients.Add((Start(["pktgen", "--socket", broker.Socket, "--dst", "02:00:00:00:ff:ff", "--batch", p.Batch.ToString(Inv),
-                        "--size", p.FrameSize.ToString(Inv), "--wait", wait, "--duration", forever, "--generator", (i + 1).ToString(Inv), .. modeArgs]), "pktgen"));
+                        "--size", p.FrameSize.ToString(Inv), "--wait", wait, "--duration", genDuration, "--generator", (i + 1).ToString(Inv), .. modeArgs]), "pktgen"));
                 }
             }
             foreach (var (process, role) in clients)
@@ -75,8 +81,10 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             var k1 = SumClients(clients);
             double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 
-            var reports = StopAndReport(clients, p.Traffic == Traffic.Latency);
-            return Compute(p, mode, repeat, dt, c0, c1, b1 - b0, k1 - k0, reports, samplesFile);
+            var problems = new List<string>();
+            var reports = StopAndReport(clients, TimeSpan.FromSeconds(genSeconds + 30), problems);
+            var result = Compute(p, mode, repeat, dt, c0, c1, b1 - b0, k1 - k0, reports, samplesFile);
+            return problems.Count == 0 ? result : result with { Status = result.Status + "; " + string.Join("; ", problems).ReplaceLineEndings(" ") };
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
         {
@@ -107,30 +115,31 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
     }
 
     /// <summary>Stops generators first (so sinks see their last frames), then sinks; collects REPORT lines.</summary>
-    private static List<RunReport> StopAndReport(List<(ChildProcess Process, string Role)> clients, bool runsToEnd)
+    private static List<RunReport> StopAndReport(List<(ChildProcess Process, string Role)> clients, TimeSpan patience, List<string> problems)
     {
         var reports = new List<RunReport>();
         foreach (string role in new[] { "pktgen", "latency", "sink" })
         {
             var group = clients.Where(c => c.Role == role).ToList();
-            if (!runsToEnd)
-            {
-                foreach (var (process, _) in group)
-                {
-                    if (!process.HasExited)
-                    {
-                        _ = Tmds.Linux.LibC.kill(process.Pid, Tmds.Linux.LibC.SIGTERM);
-                    }
-                }
-            }
+            var end = DateTime.UtcNow + patience;
             foreach (var (process, _) in group)
             {
-                string? line = process.WaitForLine(RunReport.Prefix, TimeSpan.FromSeconds(30));
+                var left = end - DateTime.UtcNow;
+                string? line = process.WaitForLine(RunReport.Prefix, left > TimeSpan.FromSeconds(2) ? left : TimeSpan.FromSeconds(2));
+                if (line is null && !process.HasExited)
+                {
+                    _ = Tmds.Linux.LibC.kill(process.Pid, Tmds.Linux.LibC.SIGTERM); // fallback
+                    line = process.WaitForLine(RunReport.Prefix, TimeSpan.FromSeconds(5));
+                }
                 if (line is not null && RunReport.TryParse(RunReport.Prefix + line) is { } report)
                 {
                     reports.Add(report);
                 }
                 process.WaitForExit(TimeSpan.FromSeconds(10));
+                if (line is null)
+                {
+                    problems.Add($"{role} pid {process.Pid} (exit {(process.HasExited ? process.ExitCode.ToString(Inv) : "none")}): {string.Join(" | ", process.ErrorLines.Take(3))}");
+                }
             }
         }
         return reports;
