@@ -6,8 +6,11 @@ namespace Mediator.Tests.Bench;
 /// <summary>
 /// CI smoke test of the throughput harness: its smoke profile (one pktgen→sink point and one ping-pong
 /// point, a fraction of a second each, real broker and client processes) writes every output file and
-/// they parse. It checks that the harness works, never how fast anything is.
+/// they parse. It checks that the harness works, never how fast anything is. It runs alone: its busy-polling
+/// processes would starve other process-based tests, and its control connection would disturb the
+/// descriptor-counting ones.
 /// </summary>
+[Collection(HarnessCollection.Name)]
 public sealed class ThroughputHarnessSmokeTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"mediator-harness-smoke-{Guid.NewGuid():N}");
@@ -56,4 +59,10 @@ public sealed class ThroughputHarnessSmokeTests : IDisposable
         {
         }
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HarnessCollection
+{
+    public const string Name = "throughput harness (runs alone)";
 }
