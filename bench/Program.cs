@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using Mediator.Bench.Harness;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `throughput [options]`: the multi-process harness (bench/Harness); anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "throughput")
+{
+    return ThroughputCommand.Run(args[1..]);
+}
+BenchmarkSwitcher.FromAssembly(typeof(ThroughputCommand).Assembly).Run(args);
+return 0;

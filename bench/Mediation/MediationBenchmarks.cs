@@ -12,7 +12,8 @@ namespace Mediator.Bench.Mediation;
 /// copy + validate + ownership + translate + descriptor write + doorbell (one per batch), the device's
 /// completion (an ideal device that only writes DD back, so the device model's cost is excluded), the
 /// broker's reap into the completion ring, and the client's consume. Real QueueSession, real rings over
-/// real memfd mappings, single thread.
+/// real memfd mappings, single thread. <see cref="ValidateTranslate"/> isolates the validator, the
+/// ownership claim and the translation from the rings and the descriptor stores.
 /// </summary>
 [MemoryDiagnoser]
 public unsafe class MediationBenchmarks
@@ -39,6 +40,11 @@ public unsafe class MediationBenchmarks
         byte* b = _session.Memory.BrokerArea.Pointer;
         _clientTx = new RingProducer<TxRequest>(c + QueueLayout.TxProducer, b + QueueLayout.TxConsumer, c + QueueLayout.TxEntries, geometry.TxSize);
         _clientCompletions = new RingConsumer<Completion>(b + QueueLayout.CompletionProducer, c + QueueLayout.CompletionConsumer, b + QueueLayout.CompletionEntries, geometry.CompletionSize);
+        _requests = new TxRequest[Batch];
+        for (uint i = 0; i < Batch; i++)
+        {
+            _requests[i] = new TxRequest { Offset = (ulong)i << 11, Length = 64, Options = 0 };
+        }
     }
 
     [GlobalCleanup]
@@ -76,6 +82,49 @@ public unsafe class MediationBenchmarks
         }
         return completed;
     }
+
+    /// <summary>
+    /// TxValidator + ownership claim/release + translation to a bus address only: the per-request work
+    /// of the broker with no ring, no descriptor store and no device (the mediation's own arithmetic).
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = RequestsPerInvoke)]
+    public ulong ValidateTranslate()
+    {
+        var s = _session;
+        var batch = _requests;
+        var ownership = s.Ownership;
+        ulong umemSize = s.UmemSize, umemBus = s.Driver.UmemBusAddress, sum = 0;
+        uint frameMask = s.FrameMask, maxLength = s.MaxFrameLength;
+        int shift = s.FrameShift;
+        for (int done = 0; done < RequestsPerInvoke; done += (int)Batch)
+        {
+            for (uint i = 0; i < Batch; i++)
+            {
+                ref TxRequest r = ref batch[i];
+                if (TxValidator.Validate(in r, umemSize, frameMask, maxLength) == RequestStatus.Ok)
+                {
+                    uint frame = (uint)(r.Offset >> shift);
+                    if (ownership.IsTxFree(frame))
+                    {
+                        ownership.ClaimTx(frame);
+                        sum += umemBus + r.Offset + r.Length; // the translation
+                    }
+                }
+            }
+            FrameOwnership.Fence(); // once per batch, as TxPath does
+            for (uint i = 0; i < Batch; i++)
+            {
+                uint frame = (uint)(batch[i].Offset >> shift);
+                if (!ownership.IsRxPosted(frame))
+                {
+                    ownership.ReleaseTx(frame); // stands in for the reap, so the next batch finds frames free
+                }
+            }
+        }
+        return sum;
+    }
+
+    private TxRequest[] _requests = [];
 
     private void CompleteAll(QueueDriver driver)
     {

@@ -39,7 +39,7 @@ internal sealed class BrokerDevice : IDisposable
         TapWire? tap = null;
         try
         {
-            var port = model.AddPort(new NicPortOptions { QueueCount = o.DeviceQueues, Name = "port0" });
+            var port = model.AddPort(new NicPortOptions { QueueCount = o.DeviceQueues, Name = "port0", LineRateBitsPerSecond = o.LineRateBitsPerSecond });
             switch (o.Wire)
             {
                 case WireKind.Loopback:

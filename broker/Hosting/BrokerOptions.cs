@@ -59,6 +59,13 @@ public sealed class BrokerOptions
     /// <summary>Name of the TAP interface when <see cref="Wire"/> is Tap (at most 15 bytes).</summary>
     public string TapInterface { get; set; } = "mediator0";
 
+    /// <summary>
+    /// Line rate of port 0's TX in bits/s, for pacing the device (0: unpaced, as fast as the model runs).
+    /// 10 GbE: 10000000000 (14.88 Mpps of 64-byte frames); 25 GbE: 25000000000 (37.2 Mpps).
+    /// </summary>
+    [Range(0L, 400_000_000_000L)]
+    public long LineRateBitsPerSecond { get; set; }
+
     /// <summary>Who steps the device.</summary>
     public DeviceThreading DeviceThreading { get; set; } = DeviceThreading.Inline;
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 
 namespace Mediator.Cli.Commands;
@@ -32,6 +33,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 64,
     };
 
+    /// <summary>How a client waits when it has nothing to do: spin on its rings, or sleep on the broker's eventfd.</summary>
+    public static Option<WaitMode> Wait() => new("--wait")
+    {
+        Description = "When idle: poll (busy-poll the rings, never sleep) or eventfd (announce need-wakeup and sleep)",
+        DefaultValueFactory = _ => WaitMode.Eventfd,
+    };
+
     public static Option<int> FrameSize() => new("--size")
     {
         Description = "Frame length in bytes, without FCS (38 to 1514)",
@@ -47,5 +55,69 @@ internal static class CommonOptions
         };
         option.AcceptOnlyFromAmong("mediated", "txdirect", "directmap");
         return option;
+    }
+}
+
+/// <summary>How a client waits for its rings (<c>--wait</c>).</summary>
+internal enum WaitMode
+{
+    /// <summary>Sleep on the broker's eventfd after announcing need-wakeup (the default).</summary>
+    Eventfd,
+    /// <summary>Busy-poll the rings; no system call unless the broker sleeps.</summary>
+    Poll,
+}
+
+/// <summary>A busy-poll back-off that yields the core now and then (a 2-core machine runs three busy processes).</summary>
+internal struct PollBackoff
+{
+    private int _idle;
+
+    /// <summary>Call when a poll found nothing.</summary>
+    public void Idle()
+    {
+        if ((++_idle & 255) == 0)
+        {
+            Thread.Yield();
+        }
+        else
+        {
+            Thread.SpinWait(20);
+        }
+    }
+
+    /// <summary>Call when a poll found work.</summary>
+    public void Reset() => _idle = 0;
+}
+
+/// <summary>
+/// Turns SIGTERM and SIGINT into a cancellation the traffic commands observe, so a harness that stops
+/// a client with SIGTERM still gets its REPORT line (the default would end the process first).
+/// </summary>
+internal sealed class StopSignal : IDisposable
+{
+    private readonly CancellationTokenSource _cts;
+    private readonly PosixSignalRegistration _term;
+    private readonly PosixSignalRegistration _int;
+
+    public StopSignal(CancellationToken token)
+    {
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+        _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        _int = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+    }
+
+    public CancellationToken Token => _cts.Token;
+
+    private void Stop(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        _cts.Cancel();
+    }
+
+    public void Dispose()
+    {
+        _term.Dispose();
+        _int.Dispose();
+        _cts.Dispose();
     }
 }

@@ -19,12 +19,13 @@ internal static class SinkCommand
         var count = CommonOptions.Count();
         var duration = CommonOptions.Duration(0);
         var batch = CommonOptions.Batch();
+        var wait = CommonOptions.Wait();
         var idle = new Option<double>("--idle-exit") { Description = "Exit after this many seconds without frames once some arrived (0: never)", DefaultValueFactory = _ => 0 };
         var mode = CommonOptions.Mode();
-        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle, mode };
+        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle, wait, mode };
         command.SetAction((r, token) => Task.FromResult(r.GetValue(mode) == "directmap"
             ? DirectTraffic.Sink(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), token)
-            : Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), token, r.GetValue(mode) == "txdirect")));
+            : Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), r.GetValue(wait), token, r.GetValue(mode) == "txdirect")));
         return command;
     }
 
@@ -34,7 +35,7 @@ internal static class SinkCommand
         FrameSize = 2048, FrameCount = 16384, TxSize = 64, CompletionSize = 64, FillSize = 8192, RxSize = 8192,
     };
 
-    private static int Run(string socket, long count, double seconds, int batch, double idleExit, CancellationToken token, bool txDirect = false)
+    private static int Run(string socket, long count, double seconds, int batch, double idleExit, WaitMode wait, CancellationToken token, bool txDirect = false)
     {
         using var client = MediatorClient.Connect(socket, "sink");
         if (txDirect && !DirectTraffic.Granted(client, "txdirect"))
@@ -46,7 +47,10 @@ internal static class SinkCommand
         using var queue = direct?.Queue ?? client.OpenQueue(SinkGeometry);
         queue.Refill();
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
-        var deadline = new Deadline(seconds, count, token);
+        var cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var backoff = new PollBackoff();
+        using var stop = new StopSignal(token);
+        var deadline = new Deadline(seconds, count, stop.Token);
         long received = 0, verified = 0, corrupt = 0, outOfOrder = 0, gaps = 0;
         var last = new Dictionary<uint, ulong>();
         long lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -60,9 +64,17 @@ internal static class SinkCommand
                 {
                     break;
                 }
-                queue.WaitForRx(TimeSpan.FromMilliseconds(50));
+                if (wait == WaitMode.Poll)
+                {
+                    backoff.Idle();
+                }
+                else
+                {
+                    queue.WaitForRx(TimeSpan.FromMilliseconds(50));
+                }
                 continue;
             }
+            backoff.Reset();
             lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
             uint posted = queue.ReserveFill(n, out uint fill);
             for (uint i = 0; i < n; i++)
@@ -114,11 +126,12 @@ internal static class SinkCommand
             queue.Refill();
         }
         double elapsed = deadline.Elapsed;
+        var cpu = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
         var report = new RunReport
         {
             Role = "sink", Received = received, Verified = verified, Corrupt = corrupt, OutOfOrder = outOfOrder, Gaps = gaps,
             Seconds = elapsed, Mpps = received / elapsed / 1e6, Mac = MacAddress.Format(queue.Mac),
-            LastSequence = last.Count == 0 ? -1 : (long)last.Values.Max(),
+            LastSequence = last.Count == 0 ? -1 : (long)last.Values.Max(), CpuSeconds = cpu, Kicks = queue.Kicks,
         };
         Console.WriteLine(report.ToLine());
         return corrupt == 0 && outOfOrder == 0 ? 0 : 1;

@@ -27,6 +27,15 @@ internal sealed record RunReport
     public long UdpEchoes { get; init; }
     public long Ignored { get; init; }
     public long BadChecksums { get; init; }
+    /// <summary>CPU time (user + system, all threads) the process used over the run, from Process.TotalProcessorTime.</summary>
+    public double CpuSeconds { get; init; }
+    /// <summary>Eventfd kicks the client sent the broker (each one write(2)).</summary>
+    public long Kicks { get; init; }
+    /// <summary>Ping-pong (pktgen --latency): round trips measured, and their percentiles in microseconds.</summary>
+    public long Samples { get; init; }
+    public double P50Us { get; init; }
+    public double P99Us { get; init; }
+    public double P999Us { get; init; }
 
     public const string Prefix = "REPORT ";
 

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using Mediator.Cli;
+using Mediator.Cli.Traffic;
+using Mediator.Control;
+
+namespace Mediator.Bench.Harness;
+
+/// <summary>
+/// Runs one point in one mode against a running broker: starts the client processes, waits until all
+/// are ready, lets them warm up, then samples the broker's counters and every process's CPU and
+/// context switches at the start and end of the measurement window, stops the clients (SIGTERM) and
+/// reads their REPORT lines.
+/// </summary>
+public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public PointResult Run(PointSpec p, string mode, int repeat, BrokerProcess broker, string outDir)
+    {
+        var clients = new List<(ChildProcess Process, string Role)>();
+        string? samplesFile = null;
+        try
+        {
+            string[] modeArgs = Modes.ClientArgs(mode) ?? [];
+            string wait = p.Wake == Wake.Poll ? "poll" : "eventfd";
+            string forever = "3600";
+            // Generators run for a fixed time that covers the start-up skew of all clients, the warm-up
+            // and the window; sinks exit once traffic has stopped for a second. Nobody is stopped with a
+            // signal: a signal that interrupts a client's poll(2) in eventfd mode makes it throw
+            // ("poll failed: Success (errno 0)", see docs/performance.md), so SIGTERM is only a fallback.
+            double genSeconds = settings.Warmup + settings.Measure + 1 + 0.3 * p.Clients;
+            string genDuration = genSeconds.ToString("0.###", Inv);
+            if (p.Traffic == Traffic.Latency)
+            {
+                samplesFile = Path.Combine(outDir, $"latency-{mode}-r{repeat}.txt");
+                double seconds = settings.Warmup + settings.Measure;
+                clients.Add((Start(["pktgen", "--socket", broker.Socket, "--latency", "--dst", "self", "--size", p.FrameSize.ToString(Inv),
+                    "--duration", seconds.ToString(Inv), "--samples", samplesFile, .. modeArgs]), "latency"));
+            }
+            else if (p.Traffic == Traffic.Pairs)
+            {
+                var sinks = new List<ChildProcess>();
+                for (int i = 0; i < p.Clients; i++)
+                {
+                    var sink = Start(["sink", "--socket", broker.Socket, "--batch", p.Batch.ToString(Inv), "--wait", wait, "--duration", forever, "--idle-exit", "1", .. modeArgs]);
+                    sinks.Add(sink);
+                    clients.Add((sink, "sink"));
+                }
+                for (int i = 0; i < p.Clients; i++)
+                {
+                    string mac = sinks[i].WaitForLine("READY ", TimeSpan.FromSeconds(60)) ?? throw Failed(sinks[i], "sink did not start");
+                    clients.Add((Start(["pktgen", "--socket", broker.Socket, "--dst", mac, "--batch", p.Batch.ToString(Inv), "--size", p.FrameSize.ToString(Inv),
+                        "--wait", wait, "--duration", genDuration, "--generator", (i + 1).ToString(Inv), .. modeArgs]), "pktgen"));
+                }
+            }
+            else
+            {
+                for (int i = 0; i < p.Clients; i++)
+                {
+                    clients.Add((Start(["pktgen", "--socket", broker.Socket, "--dst", "02:00:00:00:ff:ff", "--batch", p.Batch.ToString(Inv),
+                        "--size", p.FrameSize.ToString(Inv), "--wait", wait, "--duration", genDuration, "--generator", (i + 1).ToString(Inv), .. modeArgs]), "pktgen"));
+                }
+            }
+            foreach (var (process, role) in clients)
+            {
+                if (role != "sink" && process.WaitForLine("READY ", TimeSpan.FromSeconds(60)) is null)
+                {
+                    throw Failed(process, $"{role} did not start");
+                }
+            }
+
+            Thread.Sleep(TimeSpan.FromSeconds(settings.Warmup));
+            var c0 = broker.Counters();
+            var b0 = ProcSample.Read(broker.Process.Pid);
+            var k0 = SumClients(clients);
+            long t0 = Stopwatch.GetTimestamp();
+            Thread.Sleep(TimeSpan.FromSeconds(settings.Measure));
+            var c1 = broker.Counters();
+            var b1 = ProcSample.Read(broker.Process.Pid);
+            var k1 = SumClients(clients);
+            double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+
+            var problems = new List<string>();
+            var reports = StopAndReport(clients, TimeSpan.FromSeconds(genSeconds + 30), problems);
+            var result = Compute(p, mode, repeat, dt, c0, c1, b1 - b0, k1 - k0, reports, samplesFile);
+            return problems.Count == 0 ? result : result with { Status = result.Status + "; " + string.Join("; ", problems).ReplaceLineEndings(" ") };
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
+        {
+            return Describe(p, mode, repeat) with { Status = "failed: " + e.Message.ReplaceLineEndings(" ") };
+        }
+        finally
+        {
+            foreach (var (process, _) in clients)
+            {
+                process.Dispose();
+            }
+        }
+    }
+
+    private static ChildProcess Start(string[] args) => ChildProcess.StartSelf(args);
+
+    private static InvalidOperationException Failed(ChildProcess process, string what) =>
+        new($"{what}: {string.Join(" | ", process.ErrorLines.Take(5))}");
+
+    private static ProcSample SumClients(List<(ChildProcess Process, string Role)> clients)
+    {
+        var sum = default(ProcSample);
+        foreach (var (process, _) in clients)
+        {
+            sum += ProcSample.Read(process.Pid);
+        }
+        return sum;
+    }
+
+    /// <summary>Stops generators first (so sinks see their last frames), then sinks; collects REPORT lines.</summary>
+    private static List<RunReport> StopAndReport(List<(ChildProcess Process, string Role)> clients, TimeSpan patience, List<string> problems)
+    {
+        var reports = new List<RunReport>();
+        foreach (string role in new[] { "pktgen", "latency", "sink" })
+        {
+            var group = clients.Where(c => c.Role == role).ToList();
+            var end = DateTime.UtcNow + patience;
+            foreach (var (process, _) in group)
+            {
+                var left = end - DateTime.UtcNow;
+                string? line = process.WaitForLine(RunReport.Prefix, left > TimeSpan.FromSeconds(2) ? left : TimeSpan.FromSeconds(2));
+                if (line is null && !process.HasExited)
+                {
+                    _ = Tmds.Linux.LibC.kill(process.Pid, Tmds.Linux.LibC.SIGTERM); // fallback
+                    line = process.WaitForLine(RunReport.Prefix, TimeSpan.FromSeconds(5));
+                }
+                if (line is not null && RunReport.TryParse(RunReport.Prefix + line) is { } report)
+                {
+                    reports.Add(report);
+                }
+                process.WaitForExit(TimeSpan.FromSeconds(10));
+                if (line is null)
+                {
+                    problems.Add($"{role} pid {process.Pid} (exit {(process.HasExited ? process.ExitCode.ToString(Inv) : "none")}): {string.Join(" | ", process.ErrorLines.Take(3))}");
+                }
+            }
+        }
+        return reports;
+    }
+
+    public static PointResult Describe(PointSpec p, string mode, int repeat) => new()
+    {
+        Point = p.Name, Group = p.Group, Mode = mode, Repeat = repeat, Traffic = p.Traffic.ToString(), Batch = p.Batch,
+        FrameSize = p.FrameSize, Clients = p.Clients, Pacing = PointSpec.PacingName(p.LineRate), LineRateBitsPerSecond = p.LineRate,
+        LineRateMpps = p.LineRate == 0 ? 0 : PointSpec.LineRatePps(p.LineRate, p.FrameSize) / 1e6,
+        Wake = p.Wake.ToString(), Rearm = p.Rearm.ToString(),
+    };
+
+    private PointResult Compute(PointSpec p, string mode, int repeat, double dt, ulong[] c0, ulong[] c1, ProcSample broker, ProcSample clients,
+        List<RunReport> reports, string? samplesFile)
+    {
+        double D(QueueCounter c) => c1[(int)c] - c0[(int)c];
+        double tx = D(QueueCounter.TxSent), rx = D(QueueCounter.RxDelivered);
+        double packets = p.Traffic == Traffic.TxOnly ? tx : rx;
+        double perPacket = packets > 0 ? 1 / packets : double.NaN;
+        var pktgens = reports.Where(r => r.Role == "pktgen").ToList();
+        var sinks = reports.Where(r => r.Role == "sink").ToList();
+        var latency = reports.FirstOrDefault(r => r.Role == "latency");
+        long sentWholeRun = reports.Sum(r => r.Sent);
+        long kicks = reports.Sum(r => r.Kicks);
+        double kicksPerPacket = sentWholeRun > 0 ? (double)kicks / sentWholeRun : 0;
+        double signalsPerPacket = D(QueueCounter.Notifications) * perPacket + kicksPerPacket;
+        double[] rates = p.Traffic switch
+        {
+            Traffic.Pairs => [.. sinks.Select(r => r.Seconds > 0 ? r.Received / r.Seconds / 1e6 : 0)],
+            Traffic.TxOnly => [.. pktgens.Select(r => r.Seconds > 0 ? r.Completed / r.Seconds / 1e6 : 0)],
+            _ => [],
+        };
+        double brokerNs = broker.CpuSeconds * 1e9 * perPacket;
+        string status = "ok";
+        int expectedReports = p.Traffic == Traffic.Pairs ? 2 * p.Clients : p.Clients;
+        if (reports.Count < expectedReports)
+        {
+            status = $"failed: {expectedReports - reports.Count} client(s) printed no report";
+        }
+        else if (packets == 0)
+        {
+            status = "failed: no packets in the measurement window";
+        }
+        return Describe(p, mode, repeat) with
+        {
+            Status = status,
+            Seconds = dt,
+            TxMpps = tx / dt / 1e6,
+            RxMpps = rx / dt / 1e6,
+            Mpps = packets / dt / 1e6,
+            Gbps = packets / dt * p.FrameSize * 8 / 1e9,
+            DropMpps = D(QueueCounter.RxNoBuffer) / dt / 1e6,
+            BrokerNsPerPacket = brokerNs,
+            BrokerCyclesPerPacket = brokerNs * machine.CpuMHz / 1000,
+            BrokerCores = broker.CpuSeconds / dt,
+            ClientNsPerPacket = clients.CpuSeconds * 1e9 * perPacket,
+            ClientCores = clients.CpuSeconds / dt,
+            SignalsPerPacket = signalsPerPacket,
+            SignalsPerBatch = signalsPerPacket * p.Batch,
+            BrokerWakeupsPerPacket = D(QueueCounter.Wakeups) * perPacket,
+            VoluntarySwitchesPerPacket = (broker.Voluntary + clients.Voluntary) * perPacket,
+            PreemptionsPerSecond = (broker.Involuntary + clients.Involuntary) / dt,
+            Fairness = Jain(rates),
+            ClientMpps = rates,
+            P50Us = latency?.P50Us ?? 0,
+            P99Us = latency?.P99Us ?? 0,
+            P999Us = latency?.P999Us ?? 0,
+            LatencySamples = latency?.Samples ?? 0,
+            LatencySamplesFile = samplesFile is null ? null : Path.GetFileName(samplesFile),
+            Corrupt = sinks.Sum(r => r.Corrupt + r.OutOfOrder),
+            DmaViolations = (long)D(QueueCounter.DmaViolations),
+        };
+    }
+
+    /// <summary>Jain's fairness index: (Σx)² / (n·Σx²); 1 when all equal, 1/n when one takes all.</summary>
+    public static double Jain(IReadOnlyList<double> x)
+    {
+        if (x.Count == 0)
+        {
+            return double.NaN;
+        }
+        double sum = x.Sum(), squares = x.Sum(v => v * v);
+        return squares == 0 ? double.NaN : sum * sum / (x.Count * squares);
+    }
+}

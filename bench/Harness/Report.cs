@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mediator.Bench.Harness;
+
+/// <summary>Writes results.json, results.csv, summary.md and the plots of a run.</summary>
+public static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>The DPDK vhost-user figures the issue measured on these VMs (one core per side, 64 B, burst 64).</summary>
+    public const double VhostTowardsDeviceMpps = 16.5;
+    public const double VhostFromDeviceMpps = 21.5;
+
+    public static void WriteAll(HarnessRun run, string dir)
+    {
+        File.WriteAllText(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(run, Json));
+        File.WriteAllText(Path.Combine(dir, "results.csv"), Csv(run.Points));
+        var plots = new List<string>();
+        if (run.Settings.Plots)
+        {
+            plots = Plots.WriteAll(run, dir);
+        }
+        File.WriteAllText(Path.Combine(dir, "summary.md"), Summary(run, plots));
+    }
+
+    public static readonly string[] CsvColumns =
+    [
+        "point", "group", "mode", "repeat", "status", "traffic", "batch", "frame_size", "clients", "pacing", "line_rate_mpps", "wake", "rearm",
+        "seconds", "mpps", "gbps", "tx_mpps", "rx_mpps", "drop_mpps", "broker_ns_per_pkt", "broker_cycles_per_pkt", "broker_cores",
+        "client_ns_per_pkt", "client_cores", "signals_per_pkt", "signals_per_batch", "broker_wakeups_per_pkt", "vol_switches_per_pkt",
+        "preemptions_per_s", "fairness", "p50_us", "p99_us", "p999_us", "latency_samples", "corrupt", "dma_violations",
+    ];
+
+    public static string Csv(IEnumerable<PointResult> points)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(',', CsvColumns));
+        foreach (var r in points)
+        {
+            object[] v =
+            [
+                r.Point, r.Group, r.Mode, r.Repeat, r.Status, r.Traffic, r.Batch, r.FrameSize, r.Clients, r.Pacing, r.LineRateMpps, r.Wake, r.Rearm,
+                r.Seconds, r.Mpps, r.Gbps, r.TxMpps, r.RxMpps, r.DropMpps, r.BrokerNsPerPacket, r.BrokerCyclesPerPacket, r.BrokerCores,
+                r.ClientNsPerPacket, r.ClientCores, r.SignalsPerPacket, r.SignalsPerBatch, r.BrokerWakeupsPerPacket, r.VoluntarySwitchesPerPacket,
+                r.PreemptionsPerSecond, r.Fairness, r.P50Us, r.P99Us, r.P999Us, r.LatencySamples, r.Corrupt, r.DmaViolations,
+            ];
+            sb.AppendLine(string.Join(',', v.Select(Field)));
+        }
+        return sb.ToString();
+    }
+
+    private static string Field(object o) => o switch
+    {
+        string s when s.Contains(',') || s.Contains('"') => "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"",
+        double d => double.IsFinite(d) ? d.ToString("0.####", Inv) : "",
+        IFormattable f => f.ToString(null, Inv),
+        _ => o.ToString() ?? "",
+    };
+
+    /// <summary>The median over repeats of each (point, mode) that ran; null when none did.</summary>
+    public static PointResult? Median(IEnumerable<PointResult> repeats)
+    {
+        var ok = repeats.Where(r => r.Ok).OrderBy(r => r.Mpps).ToList();
+        return ok.Count == 0 ? null : ok[ok.Count / 2];
+    }
+
+    public static IEnumerable<(string Point, PointResult First, Dictionary<string, PointResult?> ByMode)> ByPoint(HarnessRun run) =>
+        run.Points.GroupBy(r => r.Point).Select(g => (g.Key, g.First(), g.GroupBy(r => r.Mode).ToDictionary(m => m.Key, m => Median(m))));
+
+    private static string F(double v, string format = "0.00") => double.IsFinite(v) ? v.ToString(format, Inv) : "–";
+
+    public static string Summary(HarnessRun run, List<string> plots)
+    {
+        var m = run.Machine;
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# Throughput harness: {run.Settings.Profile} profile");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- started {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, {run.WallSeconds:0} s; commit `{run.GitCommit}`; command `{run.Command.Trim()}`");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- machine: {m.Cores} cores, {m.CpuModel} at {m.CpuMHz:0} MHz (cycles = ns × {m.CpuMHz / 1000:0.###}, nominal MHz from /proc/cpuinfo), kernel {m.Kernel}, {m.Runtime}, 1-min load at start {m.LoadAverage1m:0.00}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- method: real processes (`mediator broker`, `pktgen`, `sink`); device stepped inline by the broker's data-path thread; warm-up {run.Settings.Warmup} s, window {run.Settings.Measure} s, {run.Settings.Repeats} repeat(s), modes interleaved per point; medians over repeats");
+        sb.AppendLine("- rates from the broker's counters over the window (TxSent, RxDelivered); CPU from /proc/PID/stat utime+stime of every process (10 ms ticks); signals = eventfd writes (client kicks + broker notifications) per packet; vol. switches = voluntary context switches of all threads of all processes (blocking syscalls that slept)");
+        sb.AppendLine();
+        sb.AppendLine("| point | mode | Mpps | Gbit/s | broker ns/pkt (cycles) | broker cores | client ns/pkt | signals/pkt | vol. sw/pkt | drops Mpps | fairness | p50/p99/p99.9 µs | Mediated/DirectMap |");
+        sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var (point, first, byMode) in ByPoint(run))
+        {
+            byMode.TryGetValue(Modes.Baseline, out var baseline);
+            foreach (var (mode, r) in byMode)
+            {
+                if (r is null)
+                {
+                    string status = run.Points.First(x => x.Point == point && x.Mode == mode).Status;
+                    sb.AppendLine(CultureInfo.InvariantCulture, $"| {point} | {mode} | {Escape(status)} |||||||||||");
+                    continue;
+                }
+                string ratio = mode != Modes.Mediated ? "" : baseline is null ? "n/a (DirectMap not available)" : F(r.Mpps / baseline.Mpps, "0.000");
+                string latency = r.LatencySamples > 0 ? $"{F(r.P50Us, "0.0")} / {F(r.P99Us, "0.0")} / {F(r.P999Us, "0.0")}" : "";
+                sb.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {point} | {mode} | {F(r.Mpps)} | {F(r.Gbps)} | {F(r.BrokerNsPerPacket, "0")} ({F(r.BrokerCyclesPerPacket, "0")}) | {F(r.BrokerCores)} | {F(r.ClientNsPerPacket, "0")} | {F(r.SignalsPerPacket, "0.0000")} | {F(r.VoluntarySwitchesPerPacket, "0.0000")} | {F(r.DropMpps)} | {(r.ClientMpps.Length > 1 ? F(r.Fairness, "0.000") : "")} | {latency} | {ratio} |");
+            }
+        }
+        sb.AppendLine();
+        sb.AppendLine("## Targets (issue 6 / DESIGN.md §6), from this run");
+        sb.AppendLine();
+        foreach (string line in Targets(run))
+        {
+            sb.AppendLine("- " + line);
+        }
+        if (plots.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Plots");
+            sb.AppendLine();
+            foreach (string p in plots)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"![{p}]({p})");
+            }
+        }
+        var failed = run.Points.Where(r => r.Status.StartsWith("failed", StringComparison.Ordinal)).ToList();
+        if (failed.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Failures");
+            foreach (var r in failed)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"- {r.Point} {r.Mode} r{r.Repeat}: {Escape(r.Status)}");
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
+
+    private static PointResult? Find(HarnessRun run, Func<PointResult, bool> where, string mode = Modes.Mediated) =>
+        Median(run.Points.Where(r => r.Mode == mode && where(r)));
+
+    /// <summary>One line per target, with the figure this run measured or why it has none.</summary>
+    public static IEnumerable<string> Targets(HarnessRun run)
+    {
+        const string NoDirectMap = "DirectMap not available on this build, so no ratio";
+        foreach (long rate in new[] { Plan.TenGbE, Plan.TwentyFiveGbE })
+        {
+            var r = Find(run, x => x.LineRateBitsPerSecond == rate && x.FrameSize == 64 && x.Batch >= 32 && x.Rearm == "Parallel" && x.Clients == 1);
+            string name = PointSpec.PacingName(rate);
+            yield return r is null
+                ? $"1. line-rate parity at {name}: not measured in this profile"
+                : $"1. line-rate parity at {name} (64 B, batch {r.Batch}): Mediated {F(r.Mpps)} Mpps of {F(r.LineRateMpps)} line rate ({F(100 * r.Mpps / r.LineRateMpps, "0.0")} %); broker {F(r.BrokerNsPerPacket, "0")} ns = {F(r.BrokerCyclesPerPacket, "0")} cycles per packet, {F(r.BrokerCores)} cores; {NoDirectMap}";
+        }
+        var tx = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Traffic == "TxOnly" && x.Clients == 1 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll")
+            .GroupBy(x => x.Point).Select(g => Median(g)!).OrderByDescending(x => x.Mpps).FirstOrDefault();
+        yield return tx is null
+            ? "2. mediation capacity: no unpaced towards-device point in this profile"
+            : $"2. mediation capacity, whole broker process (validate+translate+post+reap **and the device model stepped inline** on the same thread, null wire): {F(tx.Mpps)} Mpps at batch {tx.Batch}, {F(tx.BrokerCores)} broker cores, {F(tx.BrokerNsPerPacket, "0")} ns/pkt (target ≥ 30 Mpps per broker core; ixy.cs 27 Mpps/core). The device-free figure is the micro-benchmark TxValidatePostReap (docs/performance.md)";
+        var poll = Find(run, x => x.Traffic == "Pairs" && x.Wake == "Poll" && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Clients == 1);
+        var ev = Find(run, x => x.Traffic == "Pairs" && x.Wake == "Eventfd" && x.Batch == 64 && x.FrameSize == 64 && x.Clients == 1);
+        yield return $"3. notification: busy-poll both sides (batch 64): {(poll is null ? "–" : F(poll.SignalsPerPacket, "0.00000"))} eventfd signals/pkt, {(poll is null ? "–" : F(poll.VoluntarySwitchesPerPacket, "0.00000"))} voluntary switches/pkt (target 0); eventfd wake-ups (batch 64): {(ev is null ? "–" : F(ev.SignalsPerBatch, "0.00"))} signals per batch of 64, {(ev is null ? "–" : F(ev.SignalsPerPacket, "0.0000"))} per packet (target ≤ 1 per batch per side)";
+        var inline = run.Points.FirstOrDefault(x => x.Rearm == "Inline");
+        yield return inline is null ? "4. parallel vs inline re-arm: not in this profile" : $"4. parallel vs inline re-arm: {inline.Status}";
+        var c1 = Find(run, x => x.Group == "clients" && x.Clients == 1) ?? Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.Wake == "Poll" && x.LineRateBitsPerSecond == 0);
+        var many = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Group == "clients" && x.Clients > 1).GroupBy(x => x.Clients).Select(g => Median(g)!).OrderBy(x => x.Clients).ToList();
+        yield return c1 is null || many.Count == 0
+            ? "5. 1 → N clients: not measured in this profile"
+            : "5. 1 → N clients (towards the device, batch 64): 1 client " + F(c1.Mpps) + " Mpps; " + string.Join("; ", many.Select(x => $"{x.Clients} clients {F(x.Mpps)} Mpps ({F(100 * (x.Mpps / c1.Mpps - 1), "+0;-0")} %), Jain {F(x.Fairness, "0.000")}")) + " (target ≤ 10 % drop, Jain ≥ 0.99)";
+        var towards = Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
+        var through = Find(run, x => x.Traffic == "Pairs" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
+        yield return $"6. against DPDK vhost-user on these VMs ({VhostTowardsDeviceMpps} Mpps towards / {VhostFromDeviceMpps} Mpps from the trusted side): towards the device {(towards is null ? "–" : F(towards.Mpps))} Mpps; through the loopback (client → broker → device → broker → client, both directions on one broker core) {(through is null ? "–" : F(through.Mpps))} Mpps";
+        var lat = Find(run, x => x.Traffic == "Latency");
+        yield return lat is null
+            ? "7. latency: not measured"
+            : $"7. ping-pong latency through the device loopback, poll mode ({lat.LatencySamples:N0} round trips, {lat.FrameSize} B): p50 {F(lat.P50Us, "0.0")} µs, p99 {F(lat.P99Us, "0.0")} µs, p99.9 {F(lat.P999Us, "0.0")} µs (ixy.cs: median 3.96 µs, p99.99 32.5 µs)";
+    }
+}
