@@ -23,7 +23,8 @@ public sealed class HostileGeometry : Attack
         Want(context, c.Request(Control.MessageType.OpenQueue, new Control.OpenQueueRequest { Geometry = d with { FrameSize = 1 } }), "1-byte frames", Control.ErrorCode.InvalidGeometry);
         Want(context, c.Request(Control.MessageType.OpenQueue, new Control.OpenQueueRequest { Geometry = d with { FrameCount = 1_000_000_000 } }), "10^9 frames", Control.ErrorCode.InvalidGeometry, Control.ErrorCode.QuotaExceeded);
         Want(context, c.Request(Control.MessageType.OpenQueue, new Control.OpenQueueRequest { Geometry = d with { FrameSize = 16384, FrameCount = 1 << 20 } }), "16 GiB UMEM", Control.ErrorCode.QuotaExceeded, Control.ErrorCode.InvalidGeometry);
-        Want(context, c.Request(Control.MessageType.OpenQueue, new Control.OpenQueueRequest { Geometry = d, Flags = 1 }), "flags 1", Control.ErrorCode.Malformed);
+        Want(context, c.Request(Control.MessageType.OpenQueue, new Control.OpenQueueRequest { Geometry = d, Flags = 1 }), "device access without the policy", Control.ErrorCode.PolicyDenied);
+        Want(context, c.Request(Control.MessageType.OpenQueue, new Control.OpenQueueRequest { Geometry = d, Flags = 2 }), "reserved flag 2", Control.ErrorCode.Malformed);
         Want(context, c.Request(Control.MessageType.OpenQueue, new Control.OpenQueueRequest { Geometry = d, Reserved = 7 }), "reserved 7", Control.ErrorCode.Malformed);
         var small = d with { FrameCount = 64, TxSize = 64, CompletionSize = 64, FillSize = 64, RxSize = 64 };
         int granted = 0;
