@@ -21,9 +21,8 @@ public static class Modes
     public static string[]? ClientArgs(string mode) => mode switch
     {
         Mediated => [],
-        // Not on main yet: `mediator pktgen|sink --mode` and the DirectMap driver come from the modes branch.
-        // TxDirect => ["--mode", "TxDirect"],
-        // DirectMap => ["--mode", "DirectMap"],
+        TxDirect => ["--mode", "txdirect"],
+        DirectMap => ["--mode", "directmap"],
         _ => null,
     };
 
@@ -40,6 +39,17 @@ public static class Modes
         if (ClientArgs(mode) is null)
         {
             return $"{mode}: not available (the DirectMap/TxDirect driver and `--mode` are not on main yet)";
+        }
+        if (mode == DirectMap || (mode == TxDirect && point.Traffic == Traffic.TxOnly))
+        {
+            // The harness counts packets from the broker's queue counters; the broker does not drive a
+            // DirectMap queue (nor a TxDirect queue's TX), so they show nothing there. Measuring these
+            // needs the device port's own counters in the stats reply.
+            return $"{mode}: not measurable yet (the broker's counters do not see traffic it does not mediate)";
+        }
+        if (mode != Mediated && (point.Traffic == Traffic.Latency || point.Wake == Wake.Eventfd))
+        {
+            return $"{mode}: not available for this point (the direct drivers busy-poll and have no ping-pong mode)";
         }
         if (point.Rearm == Rearm.Inline)
         {
