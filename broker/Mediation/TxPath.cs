@@ -85,9 +85,12 @@ internal static class TxPath
                 written += Intake(s, policy, index, taken, slot + written);
             }
         }
-        if (s.TxRequests.InvalidProducerIndex != 0)
+        // Every hostile index the data path's rings refused: the client's TX producer, and its
+        // consumer indices of the completion and RX rings (the counter mirrors the rings' tallies).
+        long invalid = s.TxRequests.InvalidProducerIndex + s.Completions.InvalidConsumerIndex + s.Rx.InvalidConsumerIndex;
+        if (invalid != 0)
         {
-            counters.Add(QueueCounter.RingIndexInvalid, s.TxRequests.InvalidProducerIndex - counters.Read(QueueCounter.RingIndexInvalid));
+            counters.Add(QueueCounter.RingIndexInvalid, invalid - counters.Read(QueueCounter.RingIndexInvalid));
         }
 
         if (written != 0)
