@@ -274,7 +274,24 @@ public static class AttackRunner
         long reads = 0, writes = 0;
         foreach (var record in device.Audit.SnapshotLog())
         {
-            if (record.Sequence <= fromSequence || record.Queue < 0 || record.Kind != RegionKind.DeviceRing)
+            if (record.Sequence <= fromSequence || record.Queue < 0)
+            {
+                continue;
+            }
+            if (record.Kind == RegionKind.InterruptPage)
+            {
+                // Legitimate: an MSI-X message, 4 bytes in the slot of the vector the broker gave the
+                // queue it is sent for (vector = device queue % 32, slot = vector). Anything else (a frame
+                // DMA'd into the page, a message in another vector's slot) forges or clobbers another
+                // queue's interrupt. Reads of the page count as private-region reads elsewhere.
+                ulong slot = (record.BusAddress - device.Interrupts.Region.BusAddress) / sizeof(uint);
+                if (record.Op == DmaOp.Write && (record.Length != sizeof(uint) || slot != (ulong)(record.Queue % Nic.Registers.MaxQueues % 32)))
+                {
+                    writes++;
+                }
+                continue;
+            }
+            if (record.Kind != RegionKind.DeviceRing)
             {
                 continue;
             }
