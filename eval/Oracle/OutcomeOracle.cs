@@ -66,7 +66,7 @@ public static class OutcomeOracle
         }
         if (e.ForeignRingWrites > 0)
         {
-            corrupted.Add($"{e.ForeignRingWrites} DMA write(s) to another queue's ring");
+            corrupted.Add($"{e.ForeignRingWrites} DMA write(s) to another queue's ring or interrupt slot");
         }
         if (e.PrivateRegionWrites > 0)
         {

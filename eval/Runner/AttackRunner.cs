@@ -75,9 +75,10 @@ public static class AttackRunner
         ulong[] victimBefore = victim.Client.GetStatistics(victim.Queue).ToArray();
 
         using var window = new CancellationTokenSource();
+        using var direct = new DirectAccesses(broker.SocketPath, mode);
         AttackContext? context = null;
         context = new AttackContext(broker.SocketPath, mode, targets, device, options.Launcher, options.Seed,
-            q => DeviceFor(q, mode, device, context!), window.Token) { VictimMac = victim.Queue.Mac.ToArray() };
+            q => DeviceFor(q, mode, device, context!, direct), window.Token) { VictimMac = victim.Queue.Mac.ToArray() };
         string? prepareError = null;
         try
         {
@@ -170,11 +171,11 @@ public static class AttackRunner
         };
     }
 
-    private static IHostileDevice DeviceFor(RawQueue queue, EvalMode mode, DeviceModel device, AttackContext context)
+    private static IHostileDevice DeviceFor(RawQueue queue, EvalMode mode, DeviceModel device, AttackContext context, DirectAccesses direct)
     {
         if (mode != EvalMode.Mediated)
         {
-            return new DirectDevice(UnsafeModes.OpenDirect(queue, mode));
+            return new DirectDevice(direct.For(queue, context));
         }
         string name = $"umem c{queue.Client.ClientId}q{queue.QueueId}";
         var region = device.Bus.SnapshotRegions().FirstOrDefault(r => r.Name == name && r.IsMapped)
@@ -273,7 +274,24 @@ public static class AttackRunner
         long reads = 0, writes = 0;
         foreach (var record in device.Audit.SnapshotLog())
         {
-            if (record.Sequence <= fromSequence || record.Queue < 0 || record.Kind != RegionKind.DeviceRing)
+            if (record.Sequence <= fromSequence || record.Queue < 0)
+            {
+                continue;
+            }
+            if (record.Kind == RegionKind.InterruptPage)
+            {
+                // Legitimate: an MSI-X message, 4 bytes in the slot of the vector the broker gave the
+                // queue it is sent for (vector = device queue % 32, slot = vector). Anything else (a frame
+                // DMA'd into the page, a message in another vector's slot) forges or clobbers another
+                // queue's interrupt. Reads of the page count as private-region reads elsewhere.
+                ulong slot = (record.BusAddress - device.Interrupts.Region.BusAddress) / sizeof(uint);
+                if (record.Op == DmaOp.Write && (record.Length != sizeof(uint) || slot != (ulong)(record.Queue % Nic.Registers.MaxQueues % 32)))
+                {
+                    writes++;
+                }
+                continue;
+            }
+            if (record.Kind != RegionKind.DeviceRing)
             {
                 continue;
             }
@@ -290,6 +308,41 @@ public static class AttackRunner
             }
         }
         return (reads, writes);
+    }
+
+    /// <summary>
+    /// The unsafe-mode accesses an attack opened, one per attack queue; closed when the cell's
+    /// evidence is in (closing disables the device queue pair).
+    /// </summary>
+    private sealed class DirectAccesses(string socketPath, EvalMode mode) : IDisposable
+    {
+        private readonly Dictionary<RawQueue, DirectQueueAccess> _open = [];
+
+        public DirectQueueAccess For(RawQueue queue, AttackContext context)
+        {
+            lock (_open)
+            {
+                if (!_open.TryGetValue(queue, out var access))
+                {
+                    access = UnsafeModes.OpenDirect(socketPath, queue, mode);
+                    _open[queue] = access;
+                    context.Note($"{mode} device access: device queue {access.DeviceQueue} (the attack's queue {queue.DeviceQueue} aliases it)");
+                }
+                return access;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_open)
+            {
+                foreach (var access in _open.Values)
+                {
+                    access.Dispose();
+                }
+                _open.Clear();
+            }
+        }
     }
 
     /// <summary>How long after a window frames offered in it may still arrive and count.</summary>

@@ -32,14 +32,6 @@ public sealed class OracleTeethTests
         Assert.True(result.Evidence.BrokerCanaryIntact);
     }
 
-    [Fact]
-    public void Unsafe_modes_are_not_run_until_the_client_library_has_them()
-    {
-        var result = AttackRunner.Run(Catalogue.Find("ReadBrokerCanary")!, EvalMode.DirectMap, EvalTestOptions.Run);
-        Assert.Equal(Outcome.NotRun, result.Outcome);
-        Assert.Contains("mode unavailable", result.Reasons[0], StringComparison.Ordinal);
-    }
-
     /// <summary>Reprograms the attacker queue's MSI-X vector to the broker canary with the port's own API, then makes it fire.</summary>
     private sealed class MsixAtCanary : Attack
     {
