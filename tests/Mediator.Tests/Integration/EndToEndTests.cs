@@ -20,7 +20,7 @@ public sealed class EndToEndTests
         // Paced well below what the machine sustains, with the sink's 8192-deep RX ring: no frame needs
         // to be dropped for lack of a buffer, so every one must arrive.
         using var gen = ChildProcess.StartSelf("pktgen", "--socket", broker.SocketPath, "--dst", mac, "--count", frames.ToString(),
-            "--rate", "50000", "--size", "128", "--batch", "32");
+            "--rate", "25000", "--size", "128", "--batch", "32");
 
         var genReport = RunReport.TryParse(RunReport.Prefix + (gen.WaitForLine(RunReport.Prefix, TimeSpan.FromSeconds(60)) ?? throw new TimeoutException("pktgen report")))!;
         var sinkReport = RunReport.TryParse(RunReport.Prefix + (sink.WaitForLine(RunReport.Prefix, TimeSpan.FromSeconds(60)) ?? throw new TimeoutException("sink report")))!;
