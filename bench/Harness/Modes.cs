@@ -40,13 +40,6 @@ public static class Modes
         {
             return $"{mode}: not available (the DirectMap/TxDirect driver and `--mode` are not on main yet)";
         }
-        if (mode == DirectMap || (mode == TxDirect && point.Traffic == Traffic.TxOnly))
-        {
-            // The harness counts packets from the broker's queue counters; the broker does not drive a
-            // DirectMap queue (nor a TxDirect queue's TX), so they show nothing there. Measuring these
-            // needs the device port's own counters in the stats reply.
-            return $"{mode}: not measurable yet (the broker's counters do not see traffic it does not mediate)";
-        }
         if (mode != Mediated && (point.Traffic == Traffic.Latency || point.Wake == Wake.Eventfd))
         {
             return $"{mode}: not available for this point (the direct drivers busy-poll and have no ping-pong mode)";

@@ -157,7 +157,11 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
         List<RunReport> reports, string? samplesFile)
     {
         double D(QueueCounter c) => c1[(int)c] - c0[(int)c];
-        double tx = D(QueueCounter.TxSent), rx = D(QueueCounter.RxDelivered);
+        // Mediated: what the broker moved. The broker does not drive a DirectMap queue (nor a TxDirect
+        // queue's TX), so those modes are counted at the device itself (GPTC/GPRC of the port).
+        bool mediated = mode == Modes.Mediated;
+        double tx = mediated ? D(QueueCounter.TxSent) : D(QueueCounter.DeviceTxFrames);
+        double rx = mediated ? D(QueueCounter.RxDelivered) : D(QueueCounter.DeviceRxFrames);
         double packets = p.Traffic == Traffic.TxOnly ? tx : rx;
         double perPacket = packets > 0 ? 1 / packets : double.NaN;
         var pktgens = reports.Where(r => r.Role == "pktgen").ToList();

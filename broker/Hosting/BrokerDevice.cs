@@ -118,6 +118,8 @@ internal sealed class BrokerDevice : IDisposable
         sum[(int)Control.QueueCounter.DmaViolations] += (ulong)audit.Violations;
         sum[(int)Control.QueueCounter.CanaryIntact] = Model.CanaryIntact() ? 1UL : 0UL;
         sum[(int)Control.QueueCounter.RxNoBuffer] += (ulong)(port.NoDescriptorDrops + port.UnknownDestinationDrops);
+        sum[(int)Control.QueueCounter.DeviceTxFrames] += (ulong)port.TxFrames;
+        sum[(int)Control.QueueCounter.DeviceRxFrames] += (ulong)port.RxFrames;
     }
 
     public void Dispose()

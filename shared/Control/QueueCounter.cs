@@ -70,6 +70,10 @@ public enum QueueCounter
     RefusedEthertypeNotAllowed,
     /// <summary>Refusals: over the policy's packet or bit rate.</summary>
     RefusedRateLimited,
+    /// <summary>Broker-wide only: frames the device transmitted on port 0, every queue and mode (its GPTC).</summary>
+    DeviceTxFrames,
+    /// <summary>Broker-wide only: frames the device wrote into RX buffers on port 0, every queue and mode (its GPRC).</summary>
+    DeviceRxFrames,
     /// <summary>Number of counters.</summary>
     Count,
 }
