@@ -147,10 +147,14 @@ public static class Report
     /// <summary>One line per target, with the figure this run measured or why it has none.</summary>
     public static IEnumerable<string> Targets(HarnessRun run)
     {
-        const string NoDirectMap = "DirectMap not available on this build, so no ratio";
         foreach (long rate in new[] { Plan.TenGbE, Plan.TwentyFiveGbE })
         {
-            var r = Find(run, x => x.LineRateBitsPerSecond == rate && x.FrameSize == 64 && x.Batch >= 32 && x.Rearm == "Parallel" && x.Clients == 1);
+            Func<PointResult, bool> paced = x => x.LineRateBitsPerSecond == rate && x.FrameSize == 64 && x.Batch >= 32 && x.Rearm == "Parallel" && x.Clients == 1;
+            var r = Find(run, paced);
+            var d = Find(run, paced, Modes.DirectMap);
+            string NoDirectMap = r is not null && d is { Ok: true } && d.Mpps > 0
+                ? $"DirectMap {F(d.Mpps)} Mpps, ratio Mediated/DirectMap {F(r!.Mpps / d.Mpps, "0.00")} (target ≥ 0.99)"
+                : "no DirectMap point, so no ratio";
             string name = PointSpec.PacingName(rate);
             yield return r is null
                 ? $"1. line-rate parity at {name}: not measured in this profile"
