@@ -11,88 +11,29 @@ namespace Mediator.Broker.Mediation;
 /// rounds find nothing to do it sets need-wakeup on every TX ring and sleeps on the kick eventfds; a
 /// busy-polling client therefore never makes it enter the kernel.
 /// </summary>
-internal sealed class DataPathLoop : IDisposable
+internal sealed class DataPathLoop : PollingThread
 {
     private readonly DeviceModel _device;
     private readonly bool _inlineDevice;
     private readonly uint _budget;
-    private readonly int _idleSpins;
     private readonly TimeSpan _drainTimeout;
     private readonly RearmSignal _rearm;
     private readonly ILogger _logger;
-    private readonly Thread _thread;
-    private volatile bool _stop;
 
     public DataPathLoop(DeviceModel device, bool inlineDevice, int budget, int idleSpins, TimeSpan drainTimeout, RearmSignal rearm, ILogger logger)
+        : base("mediator-datapath", idleSpins, s => s.Events.TxKick)
     {
         _device = device;
         _inlineDevice = inlineDevice;
         _budget = (uint)budget;
-        _idleSpins = idleSpins;
         _drainTimeout = drainTimeout;
         _rearm = rearm;
         _logger = logger;
-        Sessions = new SessionSet(s => s.Events.TxKick);
-        _thread = new Thread(Run) { Name = "mediator-datapath", IsBackground = true };
     }
 
-    /// <summary>The queues served and the command channel.</summary>
-    public SessionSet Sessions { get; }
+    protected override void LogFault(Exception e) => Log.DataPathFailed(_logger, e);
 
-    /// <summary>Rounds run (for diagnostics and tests).</summary>
-    public long Rounds => Volatile.Read(ref _rounds);
-
-    private long _rounds;
-
-    /// <summary>Set when the loop died of an exception (the broker then stops).</summary>
-    public Exception? Fault { get; private set; }
-
-    public void Start() => _thread.Start();
-
-    public void Stop()
-    {
-        _stop = true;
-        Sessions.Wake();
-        _thread.Join();
-    }
-
-    private void Run()
-    {
-        try
-        {
-            int idle = 0;
-            while (!_stop)
-            {
-                Sessions.ApplyCommands(RemoveSession);
-                int work = Round();
-                _rounds++;
-                if (work != 0)
-                {
-                    idle = 0;
-                }
-                else if (++idle > _idleSpins)
-                {
-                    Sleep();
-                    idle = 0;
-                }
-                else if ((idle & 63) == 0)
-                {
-                    Thread.Yield(); // let a client on the same core run
-                }
-            }
-        }
-        catch (Exception e)
-        {
-            Fault = e;
-            Log.DataPathFailed(_logger, e);
-        }
-        finally
-        {
-            Sessions.FailPending();
-        }
-    }
-
-    private int Round()
+    protected override int Round()
     {
         var sessions = Sessions.Sessions;
         int work = 0;
@@ -117,7 +58,7 @@ internal sealed class DataPathLoop : IDisposable
         return work;
     }
 
-    private void Sleep()
+    protected override void Sleep()
     {
         var sessions = Sessions.Sessions;
         bool blocked = false;
@@ -141,8 +82,6 @@ internal sealed class DataPathLoop : IDisposable
         }
     }
 
-    private void RemoveSession(QueueSession s) =>
+    protected override void OnRemoved(QueueSession s) =>
         QueueTeardown.Run(s, _drainTimeout, _inlineDevice ? () => _device.Step(1024) : null);
-
-    public void Dispose() => Sessions.Dispose();
 }
