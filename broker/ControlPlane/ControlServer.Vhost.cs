@@ -225,14 +225,14 @@ internal sealed partial class ControlServer
     {
         foreach (var listener in _vhostListeners)
         {
-            listener.Socket.Dispose();
             try
             {
-                File.Delete(listener.Path);
+                listener.Socket.DeleteBoundFile(listener.Path);
             }
             catch (IOException)
             {
             }
+            listener.Socket.Dispose();
         }
     }
 }
