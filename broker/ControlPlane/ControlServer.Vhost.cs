@@ -184,7 +184,8 @@ internal sealed partial class ControlServer
         session.Front = port;
         Metrics?.Register(session, $"vhost:{listener.Path}", policy.Name);
         var connection = new VhostConnection(clientId, socket, port, session.DataPathCounters, _vhostRequireSealed, _logger);
-        _rearm.Sessions.Post(new SessionCommand(session, Add: true));
+        // Only the data path serves the queue: its VhostPort arms the fill entries itself. (Retire still
+        // asks the re-arm worker to let go, which is a no-op for a queue it never had.)
         _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
         Log.VhostConnected(_logger, listener.Path, clientId, peer.Pid, peer.Uid, peer.Gid, policy.Name, deviceQueue);
         refusal = null;
