@@ -56,7 +56,10 @@ internal sealed unsafe partial class VhostConnection : IDisposable
     /// </summary>
     public bool Serve()
     {
-        while (true)
+        // At most a batch of messages per call: a front end that streams messages (each may hand rings
+        // to the data path and back) cannot keep the control thread from other clients; epoll is level
+        // triggered, so the rest is served on the next turn.
+        for (int handled = 0; handled < MaxMessagesPerTurn;)
         {
             int need = _have < VhostMessageHeader.Size ? VhostMessageHeader.Size : VhostMessageHeader.Size + (int)_header.PayloadSize;
             int n = Socket.Receive(_buffer.AsSpan(_have, need - _have), _fds, out bool fdsTruncated);
@@ -106,9 +109,14 @@ internal sealed unsafe partial class VhostConnection : IDisposable
                 {
                     return false;
                 }
+                handled++;
             }
         }
+        return true;
     }
+
+    /// <summary>Messages handled per <see cref="Serve"/> call before other clients get the control thread.</summary>
+    private const int MaxMessagesPerTurn = 32;
 
     private bool Handle(VhostMessageHeader header, ReadOnlySpan<byte> payload)
     {

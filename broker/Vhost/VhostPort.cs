@@ -106,6 +106,8 @@ internal sealed unsafe class VhostPort
     /// </summary>
     public int PumpTx()
     {
+        // Acquire (one load per round): pairs with the release store in Install; the exchange in
+        // TakeHandover then takes the snapshot.
         if (Volatile.Read(ref _handover) is not null)
         {
             TakeHandover();
@@ -176,6 +178,7 @@ internal sealed unsafe class VhostPort
     /// </summary>
     public bool PrepareToSleep()
     {
+        // Acquire: a handover posted before Install's wake must not be slept through (pairs with its release store).
         bool busy = Volatile.Read(ref _handover) is not null || _completions.Available() != 0 || _rx.Available() != 0;
         if (_rings is { Tx: { } tx } rings)
         {
@@ -196,12 +199,15 @@ internal sealed unsafe class VhostPort
     {
         UnregisterKick();
         _rings = null;
+        // Full fence (exchange): takes a pending handover exactly once, against TakeHandover on this
+        // thread and a concurrent Install's release store.
         Interlocked.Exchange(ref _handover, null)?.Done.TrySetResult();
     }
 
     private void TakeHandover()
     {
-        // Acquire: pairs with the release store in Install; the snapshot's fields are complete.
+        // Full fence (exchange, so also acquire): pairs with the release store in Install; the snapshot's
+        // fields are complete, and the handover is taken exactly once.
         var handover = Interlocked.Exchange(ref _handover, null);
         if (handover is null)
         {
