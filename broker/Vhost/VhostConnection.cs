@@ -326,7 +326,7 @@ internal sealed unsafe partial class VhostConnection : IDisposable
         {
             if (!IsEventFd(_fds[0]))
             {
-                return "the descriptor is not an eventfd";
+                return "the descriptor is not an eventfd (or is a semaphore eventfd)";
             }
             fd = new EventFd(_fds[0]);
             _fds.Clear(); // taken
@@ -435,11 +435,27 @@ internal sealed unsafe partial class VhostConnection : IDisposable
     private byte* Place(ulong userAddress, ulong size, uint alignment) =>
         (userAddress & (alignment - 1)) != 0 ? null : _memory!.TranslateUser(userAddress, size);
 
+    /// <summary>
+    /// Whether <paramref name="fd"/> is an ordinary eventfd. A semaphore eventfd is refused where the
+    /// kernel says so (fdinfo "eventfd-semaphore", Linux 6.x): one read takes only one from its count,
+    /// so a front end could keep it readable and the data path would wake without work forever.
+    /// </summary>
     private static bool IsEventFd(FileDescriptor fd)
     {
         try
         {
-            return new FileInfo($"/proc/self/fd/{fd.Fd}").LinkTarget == "anon_inode:[eventfd]";
+            if (new FileInfo($"/proc/self/fd/{fd.Fd}").LinkTarget != "anon_inode:[eventfd]")
+            {
+                return false;
+            }
+            foreach (string line in File.ReadLines($"/proc/self/fdinfo/{fd.Fd}"))
+            {
+                if (line.StartsWith("eventfd-semaphore:", StringComparison.Ordinal))
+                {
+                    return line.AsSpan("eventfd-semaphore:".Length).Trim().SequenceEqual("0");
+                }
+            }
+            return true;
         }
         catch (IOException)
         {
