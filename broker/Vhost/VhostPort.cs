@@ -197,6 +197,12 @@ internal sealed unsafe class VhostPort
     /// </summary>
     public void Detach()
     {
+        // Frames whose guest chains were already completed but which never reached the device or the
+        // guest are counted, so nothing is lost silently: TX requests the broker had not taken yet (its
+        // intake stopped when the queue started closing) are Cancelled; RX entries not yet copied into
+        // a guest buffer had no guest to go to.
+        Counters.Add(QueueCounter.Cancelled, _tx.Outstanding());
+        Counters.Add(QueueCounter.VhostRxNoGuestBuffer, _rx.Available());
         UnregisterKick();
         _rings = null;
         // Full fence (exchange): takes a pending handover exactly once, against TakeHandover on this

@@ -281,6 +281,11 @@ public sealed unsafe class VhostBrokerTests : IDisposable
         }
         WaitFor(() => _broker.FdCount <= fdsBefore && _broker.MappingCount == mapsBefore,
             $"descriptors {_broker.FdCount} (was {fdsBefore}), mappings {_broker.MappingCount} (was {mapsBefore})");
+        // Every frame taken from a dead guest was sent, refused or cancelled; every frame the device
+        // delivered to the port reached a guest or was counted as having none.
+        var s = _broker.Stats();
+        Assert.True(s[QueueCounter.VhostTxFrames] == s[QueueCounter.TxSent] + s[QueueCounter.TxRefused] + s[QueueCounter.Cancelled], Describe(s));
+        Assert.True(s[QueueCounter.RxDelivered] == s[QueueCounter.VhostRxFrames] + s[QueueCounter.VhostRxNoGuestBuffer] + s[QueueCounter.VhostRxRefused], Describe(s));
         using var last = VhostFrontEnd.Connect(VhostPath);
         last.Start();
         last.SendFrame(Frame(1));
