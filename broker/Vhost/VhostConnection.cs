@@ -13,7 +13,7 @@ namespace Mediator.Broker.Vhost;
 /// rings on its <see cref="VhostPort"/>. Any refusal is logged with its reason, answered with a failed
 /// REPLY_ACK when the front end asked for one, and closes the connection (the broker serves on).
 /// </summary>
-internal sealed unsafe partial class VhostConnection : IDisposable
+internal sealed unsafe class VhostConnection : IDisposable
 {
     private static readonly TimeSpan HandoverTimeout = TimeSpan.FromSeconds(30);
     private readonly byte[] _buffer = new byte[VhostMessageHeader.Size + VhostMessageHeader.MaxPayload];

@@ -97,9 +97,6 @@ internal sealed unsafe class VhostPort
         }
     }
 
-    /// <summary>The next available index of vring <paramref name="index"/> as the data path left it (after <see cref="Install"/>).</summary>
-    public static ushort? NextAvail(VhostRings? rings, int index) => index == 0 ? rings?.Rx?.NextAvail : rings?.Tx?.NextAvail;
-
     /// <summary>
     /// The TX half of a round (data path, before the broker's TX intake): takes a handover, reaps
     /// completions, stocks the fill ring and takes guest TX frames. Returns the work done.
