@@ -21,6 +21,7 @@ internal sealed partial class ControlServer
     private const ulong VhostConnectionTagBase = 2UL << 48;
     private readonly List<VhostListener> _vhostListeners = [];
     private bool _vhostRequireSealed;
+    private uint _vhostBudget = 256; // Broker:ClientBudget: a port's guest gets the fairness quantum of any client
 
     /// <summary>The queue a vhost-user front end gets: 2048 frames of 2 KiB (4 MiB, private to the broker).</summary>
     internal static readonly QueueGeometry VhostGeometry = new()
@@ -81,9 +82,10 @@ internal sealed partial class ControlServer
     }
 
     /// <summary>Listens on every configured vhost-user port (before <see cref="Start"/>). Throws <see cref="VhostUserException"/>, naming the path, when one cannot listen.</summary>
-    public void AddVhostPorts(IReadOnlyList<VhostUserPortOptions> ports, bool requireSealed)
+    public void AddVhostPorts(IReadOnlyList<VhostUserPortOptions> ports, bool requireSealed, int budget)
     {
         _vhostRequireSealed = requireSealed;
+        _vhostBudget = (uint)budget;
         for (int i = 0; i < ports.Count; i++)
         {
             var mac = ports[i].ResolveMac(i);
@@ -223,7 +225,7 @@ internal sealed partial class ControlServer
         session.Memory.CloseDescriptors(); // the UMEM and rings never leave the broker
         session.RateLimiter = new TxRateLimiter();
         session.PublishPolicy(PacketPolicy.Compile(policy, listener.Mac));
-        var port = new VhostPort(session, _dataPath.Sessions, VhostBudget);
+        var port = new VhostPort(session, _dataPath.Sessions, _vhostBudget);
         session.Front = port;
         Metrics?.Register(session, $"vhost:{listener.Path}", policy.Name);
         var connection = new VhostConnection(clientId, socket, port, session.DataPathCounters, _vhostRequireSealed, _logger);
@@ -234,9 +236,6 @@ internal sealed partial class ControlServer
         refusal = null;
         return new VhostClient(connection, session, deviceQueue, policy, peer);
     }
-
-    /// <summary>TX frames a vhost-user port takes from its guest per round (the fairness quantum of library clients).</summary>
-    private const uint VhostBudget = 256;
 
     private void DisconnectVhost(VhostListener listener)
     {
