@@ -44,10 +44,6 @@ public static class Modes
         {
             return $"{mode}: not available for this point (the direct drivers busy-poll and have no ping-pong mode)";
         }
-        if (point.Rearm == Rearm.Inline)
-        {
-            return "inline RX re-arm: not available (the broker always re-arms on its parallel RxRearmWorker thread; no option selects inline re-arm)";
-        }
         return null;
     }
 }

@@ -15,6 +15,9 @@ namespace Mediator.Bench.Harness;
 public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    // The broker's thread names as /proc shows them (cut to 15 bytes).
+    private const string DataPathThread = "mediator-datapa";
+    private const string RearmThread = "mediator-rx-rea";
 
     public PointResult Run(PointSpec p, string mode, int repeat, BrokerProcess broker, string outDir)
     {
@@ -73,17 +76,20 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             Thread.Sleep(TimeSpan.FromSeconds(settings.Warmup));
             var c0 = broker.Counters();
             var b0 = ProcSample.Read(broker.Process.Pid);
+            double d0 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, DataPathThread), r0 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, RearmThread);
             var k0 = SumClients(clients);
             long t0 = Stopwatch.GetTimestamp();
             Thread.Sleep(TimeSpan.FromSeconds(settings.Measure));
             var c1 = broker.Counters();
             var b1 = ProcSample.Read(broker.Process.Pid);
+            double d1 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, DataPathThread), r1 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, RearmThread);
             var k1 = SumClients(clients);
             double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 
             var problems = new List<string>();
             var reports = StopAndReport(clients, TimeSpan.FromSeconds(genSeconds + 30), problems);
-            var result = Compute(p, mode, repeat, dt, c0, c1, b1 - b0, k1 - k0, reports, samplesFile);
+            var result = Compute(p, mode, repeat, dt, c0, c1, b1 - b0, k1 - k0, reports, samplesFile) is var r
+                && r.Mpps > 0 ? r with { DataPathNsPerPacket = (d1 - d0) * 1e9 / (r.Mpps * 1e6 * dt), RearmThreadNsPerPacket = (r1 - r0) * 1e9 / (r.Mpps * 1e6 * dt) } : r;
             return problems.Count == 0 ? result : result with { Status = result.Status + "; " + string.Join("; ", problems).ReplaceLineEndings(" ") };
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)

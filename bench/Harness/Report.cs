@@ -168,8 +168,24 @@ public static class Report
         var poll = Find(run, x => x.Traffic == "Pairs" && x.Wake == "Poll" && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Clients == 1);
         var ev = Find(run, x => x.Traffic == "Pairs" && x.Wake == "Eventfd" && x.Batch == 64 && x.FrameSize == 64 && x.Clients == 1);
         yield return $"3. notification: busy-poll both sides (batch 64): {(poll is null ? "–" : F(poll.SignalsPerPacket, "0.00000"))} eventfd signals/pkt, {(poll is null ? "–" : F(poll.VoluntarySwitchesPerPacket, "0.00000"))} voluntary switches/pkt (target 0); eventfd wake-ups (batch 64): {(ev is null ? "–" : F(ev.SignalsPerBatch, "0.00"))} signals per batch of 64, {(ev is null ? "–" : F(ev.SignalsPerPacket, "0.0000"))} per packet (target ≤ 1 per batch per side)";
-        var inline = run.Points.FirstOrDefault(x => x.Rearm == "Inline");
-        yield return inline is null ? "4. parallel vs inline re-arm: not in this profile" : $"4. parallel vs inline re-arm: {inline.Status}";
+        var inlinePoints = run.Points.Where(x => x.Mode == Modes.Mediated && x.Rearm == "Inline").Select(x => x.Point).Distinct().ToList();
+        if (inlinePoints.Count == 0)
+        {
+            yield return "4. parallel vs inline re-arm: not in this profile";
+        }
+        foreach (string name in inlinePoints)
+        {
+            var inl = Find(run, x => x.Point == name);
+            // The same point with the parallel worker: every field but Rearm equal.
+            var par = inl is null ? null : Find(run, x => x.Rearm == "Parallel" && x.Traffic == inl.Traffic && x.Batch == inl.Batch && x.FrameSize == inl.FrameSize
+                && x.Clients == inl.Clients && x.LineRateBitsPerSecond == inl.LineRateBitsPerSecond && x.Wake == inl.Wake);
+            string Side(PointResult r) => $"{F(r.Mpps)} Mpps, broker {F(r.BrokerNsPerPacket, "0")} ns/pkt (data-path thread {F(r.DataPathNsPerPacket, "0")}, re-arm thread {F(r.RearmThreadNsPerPacket, "0")}), drops {F(r.DropMpps)} Mpps";
+            yield return inl is null
+                ? $"4. parallel vs inline re-arm ({name}): {run.Points.First(x => x.Point == name && x.Mode == Modes.Mediated).Status}"
+                : par is null
+                    ? $"4. inline re-arm ({name}): {Side(inl)}; no parallel counterpart in this run"
+                    : $"4. parallel vs inline re-arm ({name.Replace(" inline", "", StringComparison.Ordinal)}): parallel {Side(par)}; inline {Side(inl)}; parallel/inline pps {F(par.Mpps / inl.Mpps, "0.00")} (target ≥ 1, with less data-path CPU per packet)";
+        }
         var c1 = Find(run, x => x.Group == "clients" && x.Clients == 1) ?? Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.Wake == "Poll" && x.LineRateBitsPerSecond == 0);
         var many = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Group == "clients" && x.Clients > 1).GroupBy(x => x.Clients).Select(g => Median(g)!).OrderBy(x => x.Clients).ToList();
         yield return c1 is null || many.Count == 0

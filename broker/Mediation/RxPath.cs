@@ -11,8 +11,8 @@ namespace Mediator.Broker.Mediation;
 /// </summary>
 internal static class RxPath
 {
-    /// <summary>Serves one queue; returns entries written to the client's RX ring.</summary>
-    public static int Run(QueueSession s, uint budget, RearmSignal rearm)
+    /// <summary>Serves one queue; returns entries written to the client's RX ring. <paramref name="rearm"/> is null when this thread re-arms inline.</summary>
+    public static int Run(QueueSession s, uint budget, RearmSignal? rearm)
     {
         var rx = s.Rx;
         var driver = s.Driver;
@@ -63,7 +63,7 @@ internal static class RxPath
             Volatile.Write(ref s.RxCleaned, cleaned);
             counters.Add(QueueCounter.RxDelivered, delivered);
             counters.Add(QueueCounter.RxBytes, bytes);
-            rearm.WakeIfSleeping();
+            rearm?.WakeIfSleeping();
         }
         if (rx.ConsumerNeedsWakeup())
         {

@@ -105,6 +105,17 @@ internal static class TxPath
         return (int)(reaped + taken);
     }
 
+    /// <summary>
+    /// Whether <see cref="Run"/> has room to take at least one request now: a completion slot beyond
+    /// those owed to requests at the device, and two free device descriptors (a frame takes at most two).
+    /// </summary>
+    public static bool HasRoom(QueueSession s)
+    {
+        uint inFlight = s.TxPosted - s.TxCleaned;
+        uint deviceRoom = s.Driver.TxSize - 1 - (s.TxDescriptorsPosted - s.TxDescriptorsCleaned);
+        return deviceRoom >= 2 && s.Completions.Free(inFlight + 1) > inFlight;
+    }
+
     private static unsafe uint Intake(QueueSession s, PacketPolicy policy, uint index, uint n, uint completionSlot)
     {
         var batch = s.TxBatch;
