@@ -133,6 +133,8 @@ public sealed unsafe class QueueSession
     internal uint TxDescriptorsPosted;
     /// <summary>Device TX descriptors reaped (free-running; data path).</summary>
     internal uint TxDescriptorsCleaned;
+    /// <summary>Rounds a completion notification to this sleeping client has been deferred (data path; see TxPath's moderation).</summary>
+    internal int TxNotifyDeferred;
     /// <summary>Descriptors of the frame that starts at each device TX slot (data path).</summary>
     internal byte[] TxSegments { get; }
 

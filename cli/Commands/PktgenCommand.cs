@@ -74,6 +74,7 @@ internal static class PktgenCommand
         ulong sequence = 0;
         double ticksPerFrame = rate > 0 ? Stopwatch.Frequency / rate : 0;
         var backoff = new PollBackoff();
+        using var mark = new ProgressMark();
         while (!deadline.Reached(sent))
         {
             uint want = (uint)Math.Min(Math.Min(batch, deadline.Remaining(sent)), queue.Frames.Available);
@@ -83,6 +84,7 @@ internal static class PktgenCommand
                 want = (uint)Math.Clamp(allowed, 0, want);
             }
             queue.ReapCompletions();
+            mark.Update(queue.Completed);
             uint index = 0;
             uint n = want == 0 ? 0 : queue.ReserveTx(want, out index);
             for (uint i = 0; i < n; i++)
@@ -105,7 +107,7 @@ internal static class PktgenCommand
                 // Ring or frames full: let the broker catch up.
                 if (wait == WaitMode.Poll)
                 {
-                    backoff.Idle();
+                    backoff.Idle(queue, rx: false);
                 }
                 else
                 {

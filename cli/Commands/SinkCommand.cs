@@ -49,6 +49,7 @@ internal static class SinkCommand
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
         var cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var backoff = new PollBackoff();
+        using var mark = new ProgressMark();
         using var stop = new StopSignal(token);
         var deadline = new Deadline(seconds, count, stop.Token);
         long received = 0, verified = 0, corrupt = 0, outOfOrder = 0, gaps = 0;
@@ -66,7 +67,7 @@ internal static class SinkCommand
                 }
                 if (wait == WaitMode.Poll)
                 {
-                    backoff.Idle();
+                    backoff.Idle(queue, rx: true);
                 }
                 else
                 {
@@ -119,6 +120,7 @@ internal static class SinkCommand
                 }
             }
             queue.ReleaseRx(n);
+            mark.Update(received);
             if (posted != 0)
             {
                 queue.SubmitFill(posted);
