@@ -39,8 +39,8 @@ public sealed class BrokerProcess : IDisposable
             "--queues", "64",
             $"--Broker:LineRateBitsPerSecond={p.LineRate.ToString(CultureInfo.InvariantCulture)}",
             // Poll: the data path and re-arm worker spin ~forever before sleeping. Eventfd: they sleep on
-            // the first idle round, so every crossing is a kick or a notification.
-            $"--Broker:IdleSpins={(p.Wake == Wake.Poll ? 1_000_000 : 0)}",
+            // the first idle round, so every crossing is a kick or a notification. Hybrid: the default 2,000.
+            $"--Broker:IdleSpins={p.Wake switch { Wake.Poll => 1_000_000, Wake.Hybrid => 2_000, _ => 0 }}",
             // Parallel: the RxRearmWorker thread; Inline: the data path re-arms within its round.
             $"--Broker:RxRearm={p.Rearm}",
             "--Logging:LogLevel:Default=Warning",

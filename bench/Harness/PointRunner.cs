@@ -26,7 +26,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
         try
         {
             string[] modeArgs = Modes.ClientArgs(mode) ?? [];
-            string wait = p.Wake == Wake.Poll ? "poll" : "eventfd";
+            string wait = p.Wake.ToString().ToLowerInvariant(); // poll, eventfd, hybrid
             string forever = "3600";
             // Generators run until the window has ended (SIGTERM then; a generator with a fixed duration
             // could stop inside the window when 64 clients take long to start); sinks exit once traffic

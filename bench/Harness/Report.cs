@@ -186,17 +186,33 @@ public static class Report
                     ? $"4. inline re-arm ({name}): {Side(inl)}; no parallel counterpart in this run"
                     : $"4. parallel vs inline re-arm ({name.Replace(" inline", "", StringComparison.Ordinal)}): parallel {Side(par)}; inline {Side(inl)}; parallel/inline pps {F(par.Mpps / inl.Mpps, "0.00")} (target ≥ 1, with less data-path CPU per packet)";
         }
-        var c1 = Find(run, x => x.Group == "clients" && x.Clients == 1) ?? Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.Wake == "Poll" && x.LineRateBitsPerSecond == 0);
-        var many = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Group == "clients" && x.Clients > 1).GroupBy(x => x.Clients).Select(g => Median(g)!).OrderBy(x => x.Clients).ToList();
-        yield return c1 is null || many.Count == 0
-            ? "5. 1 → N clients: not measured in this profile"
-            : "5. 1 → N clients (towards the device, batch 64): 1 client " + F(c1.Mpps) + " Mpps; " + string.Join("; ", many.Select(x => $"{x.Clients} clients {F(x.Mpps)} Mpps ({F(100 * (x.Mpps / c1.Mpps - 1), "+0;-0")} %), Jain {F(x.Fairness, "0.000")}")) + " (target ≤ 10 % drop, Jain ≥ 0.99)";
+        var clientGroups = run.Points.Where(x => x.Group.StartsWith("clients", StringComparison.Ordinal)).Select(x => x.Group).Distinct().ToList();
+        if (clientGroups.Count == 0)
+        {
+            yield return "5. 1 → N clients: not measured in this profile";
+        }
+        foreach (string group in clientGroups)
+        {
+            var c1 = Find(run, x => x.Group == group && x.Clients == 1)
+                ?? (group == "clients" ? Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.Wake == "Poll" && x.LineRateBitsPerSecond == 0) : null);
+            var many = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Group == group && x.Clients > 1).GroupBy(x => x.Clients).Select(g => Median(g)!).OrderBy(x => x.Clients).ToList();
+            var any = run.Points.First(x => x.Group == group);
+            string what = $"{(any.Traffic == "Pairs" ? "pairs through the loopback" : "towards the device")}, {any.Wake.ToLowerInvariant()}, batch {any.Batch}";
+            yield return c1 is null || many.Count == 0
+                ? $"5. 1 → N clients ({what}): incomplete in this run"
+                : $"5. 1 → N clients ({what}): 1 client " + F(c1.Mpps) + " Mpps; " + string.Join("; ", many.Select(x => $"{x.Clients} clients {F(x.Mpps)} Mpps ({F(100 * (x.Mpps / c1.Mpps - 1), "+0;-0")} %), Jain {F(x.Fairness, "0.000")}")) + " (target ≤ 10 % drop, Jain ≥ 0.99)";
+        }
         var towards = Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
         var through = Find(run, x => x.Traffic == "Pairs" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
         yield return $"6. against DPDK vhost-user on these VMs ({VhostTowardsDeviceMpps} Mpps towards / {VhostFromDeviceMpps} Mpps from the trusted side): towards the device {(towards is null ? "–" : F(towards.Mpps))} Mpps; through the loopback (client → broker → device → broker → client, both directions on one broker core) {(through is null ? "–" : F(through.Mpps))} Mpps";
-        var lat = Find(run, x => x.Traffic == "Latency");
-        yield return lat is null
-            ? "7. latency: not measured"
-            : $"7. ping-pong latency through the device loopback, poll mode ({lat.LatencySamples:N0} round trips, {lat.FrameSize} B): p50 {F(lat.P50Us, "0.0")} µs, p99 {F(lat.P99Us, "0.0")} µs, p99.9 {F(lat.P999Us, "0.0")} µs (ixy.cs: median 3.96 µs, p99.99 32.5 µs)";
+        var latencies = new[] { "Parallel", "Inline" }.Select(r => Find(run, x => x.Traffic == "Latency" && x.Rearm == r)).Where(x => x is not null).ToList();
+        if (latencies.Count == 0)
+        {
+            yield return "7. latency: not measured";
+        }
+        foreach (var lat in latencies)
+        {
+            yield return $"7. ping-pong latency through the device loopback, poll mode, {lat!.Rearm.ToLowerInvariant()} re-arm ({lat.LatencySamples:N0} round trips, {lat.FrameSize} B, median of repeats): p50 {F(lat.P50Us, "0.0")} µs, p99 {F(lat.P99Us, "0.0")} µs, p99.9 {F(lat.P999Us, "0.0")} µs (ixy.cs: median 3.96 µs, p99.99 32.5 µs)";
+        }
     }
 }

@@ -20,6 +20,12 @@ internal static class RxPath
         uint free = rx.Free(budget);
         if (free == 0)
         {
+            // A full ring: the client has everything to read; make sure a sleeping one knows.
+            if (s.RxNotifier.Owed && s.RxNotifier.ShouldSignal(rx, wroteNow: false, moreComing: false))
+            {
+                s.Events.RxNotify.Signal();
+                counters.Increment(QueueCounter.Notifications);
+            }
             return 0;
         }
         uint max = Math.Min(free, budget);
@@ -53,6 +59,11 @@ internal static class RxPath
         uint delivered = cleaned - s.RxCleaned;
         if (written == 0)
         {
+            if (s.RxNotifier.Owed && s.RxNotifier.ShouldSignal(rx, wroteNow: false, moreComing: false))
+            {
+                s.Events.RxNotify.Signal();
+                counters.Increment(QueueCounter.Notifications);
+            }
             return 0;
         }
         rx.Submit(written);
@@ -65,7 +76,8 @@ internal static class RxPath
             counters.Add(QueueCounter.RxBytes, bytes);
             rearm?.WakeIfSleeping();
         }
-        if (rx.ConsumerNeedsWakeup())
+        // Not deferred (the broker cannot know whether more frames are coming), but never twice for one sleep.
+        if (s.RxNotifier.ShouldSignal(rx, wroteNow: true, moreComing: false))
         {
             s.Events.RxNotify.Signal();
             counters.Increment(QueueCounter.Notifications);

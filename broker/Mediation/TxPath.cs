@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Mediator.Abi;
 using Mediator.Control;
-using Mediator.Rings;
 
 namespace Mediator.Broker.Mediation;
 
@@ -98,44 +97,15 @@ internal static class TxPath
         {
             completions.Submit(written);
         }
-        if (written != 0 || s.TxNotifyDeferred != 0)
+        // A sleeping client is signalled moderated (SleeperNotifier): while more of its frames are at the
+        // device, once per batch of completions; never twice for one sleep.
+        if ((written != 0 || s.TxNotifier.Owed) && s.TxNotifier.ShouldSignal(completions, written != 0, moreComing: s.TxPosted != s.TxCleaned))
         {
-            Notify(s, completions, written != 0);
+            s.Events.TxNotify.Signal();
+            counters.Increment(QueueCounter.Notifications);
         }
         return (int)(reaped + taken);
     }
-
-    /// <summary>
-    /// Signals a client that sleeps on its completion ring, moderated: while more of its frames are at the
-    /// device, a notification waits (at most <see cref="MaxNotifyDeferRounds"/> rounds) until
-    /// <see cref="NotifyBatch"/> completions are ready, so that a sleeping client wakes once per several
-    /// device bursts rather than once per burst (with 64 clients, each wake-up is a cross-core IPI the
-    /// broker pays). A round that reaps nothing for the queue, or reaps its last frame in flight, signals at
-    /// once: a deferred notification never outlives a round without new completions, so the data path
-    /// never sleeps on one, and a ping-pong client is woken as soon as its frame is done.
-    /// </summary>
-    private static void Notify(QueueSession s, RingProducer<Completion> completions, bool wroteNow)
-    {
-        if (!completions.ConsumerNeedsWakeup())
-        {
-            s.TxNotifyDeferred = 0; // the client polls
-            return;
-        }
-        if (wroteNow && s.TxPosted != s.TxCleaned && s.TxNotifyDeferred < MaxNotifyDeferRounds && completions.Outstanding() < NotifyBatch)
-        {
-            s.TxNotifyDeferred++;
-            return;
-        }
-        s.TxNotifyDeferred = 0;
-        s.Events.TxNotify.Signal();
-        s.DataPathCounters.Increment(QueueCounter.Notifications);
-    }
-
-    /// <summary>Completions worth a wake-up of a sleeping client while more of its frames are in flight.</summary>
-    public const uint NotifyBatch = 256;
-
-    /// <summary>Most rounds a notification waits for <see cref="NotifyBatch"/> completions.</summary>
-    public const int MaxNotifyDeferRounds = 4;
 
     /// <summary>
     /// Whether <see cref="Run"/> has room to take at least one request now: a completion slot beyond

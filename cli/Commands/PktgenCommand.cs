@@ -73,7 +73,7 @@ internal static class PktgenCommand
         long sent = 0;
         ulong sequence = 0;
         double ticksPerFrame = rate > 0 ? Stopwatch.Frequency / rate : 0;
-        var backoff = new PollBackoff();
+        var backoff = new PollBackoff(sleeps: wait == WaitMode.Hybrid);
         using var mark = new ProgressMark();
         while (!deadline.Reached(sent))
         {
@@ -105,7 +105,7 @@ internal static class PktgenCommand
             else if (want != 0 || queue.Frames.Available == 0)
             {
                 // Ring or frames full: let the broker catch up.
-                if (wait == WaitMode.Poll)
+                if (wait != WaitMode.Eventfd)
                 {
                     backoff.Idle(queue, rx: false);
                 }

@@ -48,7 +48,7 @@ internal static class SinkCommand
         queue.Refill();
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
         var cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-        var backoff = new PollBackoff();
+        var backoff = new PollBackoff(sleeps: wait == WaitMode.Hybrid);
         using var mark = new ProgressMark();
         using var stop = new StopSignal(token);
         var deadline = new Deadline(seconds, count, stop.Token);
@@ -65,7 +65,7 @@ internal static class SinkCommand
                 {
                     break;
                 }
-                if (wait == WaitMode.Poll)
+                if (wait != WaitMode.Eventfd)
                 {
                     backoff.Idle(queue, rx: true);
                 }

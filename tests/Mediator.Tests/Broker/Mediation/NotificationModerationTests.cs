@@ -72,7 +72,7 @@ public sealed class NotificationModerationTests : IDisposable
             TxPath.Run(a.Session, MediationHarness.Budget);
             rounds++;
         }
-        Assert.Equal(TxPath.MaxNotifyDeferRounds + 1, rounds);
+        Assert.Equal(SleeperNotifier.MaxDeferRounds + 1, rounds);
         Assert.Equal(1, a.DataPath(QueueCounter.Notifications));
     }
 
