@@ -70,9 +70,13 @@ internal sealed class BrokerDevice : IDisposable
     /// <summary>
     /// Programs the MSI-X vectors to write into the interrupt page and has the data path sleep on the
     /// matching eventfds, so that a device on its own thread wakes the data path with an interrupt,
-    /// as real hardware does. (With the device stepped inline the data path is awake anyway.)
+    /// as real hardware does. With the device stepped inline (<paramref name="deviceInline"/>) the vectors
+    /// stay masked in EIMS: the data path steps the device itself and the device never runs while the
+    /// data path sleeps, so every message would only be the data path signalling its own eventfd (a
+    /// <c>write(2)</c> per throttle interval, ~10,000 a second under busy-polling) — the way a polling
+    /// driver (DPDK, NAPI while polling) keeps its interrupts off.
     /// </summary>
-    public void RouteInterrupts(SessionSet dataPath, int queues)
+    public void RouteInterrupts(SessionSet dataPath, int queues, bool deviceInline)
     {
         int vectors = Math.Min(queues, MaxVectors);
         uint mask = 0;
@@ -85,7 +89,7 @@ internal sealed class BrokerDevice : IDisposable
             dataPath.AddWakeSource(fd, 0x1_0000_0000UL + (ulong)v);
             mask |= 1u << v;
         }
-        Port.WriteRegister(Registers.EIMS, mask);
+        Port.WriteRegister(Registers.EIMS, deviceInline ? 0 : mask);
     }
 
     /// <summary>

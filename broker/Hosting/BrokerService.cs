@@ -79,7 +79,7 @@ public sealed class BrokerService : IHostedService, IDisposable
         // Inline re-arm: no worker; the data path re-arms within its round and sleeps on the fill kicks too.
         _rearm = o.RxRearm == RxRearmThreading.Parallel ? new RxRearmWorker(o.ClientBudget, o.IdleSpins, _logger) : null;
         _dataPath = new DataPathLoop(_device.Model, inline, o.ClientBudget, o.IdleSpins, TimeSpan.FromMilliseconds(o.DrainTimeoutMilliseconds), _rearm?.Signal, _logger);
-        _device.RouteInterrupts(_dataPath.Sessions, o.DeviceQueues);
+        _device.RouteInterrupts(_dataPath.Sessions, o.DeviceQueues, inline);
         if (_device.Tap is { } tap)
         {
             if (inline)
