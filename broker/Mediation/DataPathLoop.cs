@@ -105,8 +105,7 @@ internal sealed class DataPathLoop : PollingThread
                 uint room = s.Driver.RxSize - 1 - (s.RxArmed - s.RxCleaned);
                 ready |= room != 0 && !s.Closing;
             }
-            // A client asleep on entries it was signalled for a moment ago may have slept again since:
-            // nap, then check whether it needs another signal.
+            // A deferred wake-up (none is left after an idle round; this only guards the invariant).
             blocked |= s.TxNotifier.Owed || s.RxNotifier.Owed;
             blocked |= s.TxPosted != s.TxCleaned || s.FillRefusalsIn.Available() != 0
                 || (s.RxCleaned != Volatile.Read(ref s.RxArmed) && s.Driver.RxDone(s.RxCleaned, out _, out _))

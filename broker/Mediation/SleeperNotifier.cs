@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mediator.Rings;
 
 namespace Mediator.Broker.Mediation;
@@ -11,14 +10,13 @@ namespace Mediator.Broker.Mediation;
 /// <list type="bullet">
 /// <item>no signal while the client polls (flag clear) or has nothing unread (it sleeps on an empty ring
 /// and will be signalled when entries arrive);</item>
-/// <item>no second signal within <see cref="ResignalMicroseconds"/> of the last one while the flag stays
-/// set: the client has a wake-up pending. After that interval the flag still being set may mean the
-/// client woke, emptied the ring and slept again in between, so it is signalled again: a client is never
-/// left asleep on unread entries for longer than the interval (or the data path's 1 ms nap);</item>
+/// <item>no second signal while the client has not consumed anything since the last one: its wake-up is
+/// pending (a client only sleeps on an empty ring, so once it has woken and read, a set flag is a new
+/// sleep, and it is signalled again);</item>
 /// <item>optionally (completions), while more of the client's frames are at the device, a wake-up waits
 /// up to <see cref="MaxDeferRounds"/> rounds for <see cref="Batch"/> entries, so a sleeping client wakes
-/// once per several device bursts; a round that adds nothing sends what was deferred, so a ping-pong
-/// client is woken as soon as its frame is done.</item>
+/// once per several device bursts; a round that adds nothing sends what was deferred (so the data path
+/// never sleeps on a deferred wake-up), and a ping-pong client is woken as soon as its frame is done.</item>
 /// </list>
 /// Used by the data path only (one instance per queue and ring); never per packet.
 /// </summary>
@@ -30,15 +28,12 @@ internal sealed class SleeperNotifier
     /// <summary>Most rounds a wake-up waits for <see cref="Batch"/> entries.</summary>
     public const int MaxDeferRounds = 4;
 
-    /// <summary>Shortest interval between two signals to a client whose flag stayed set.</summary>
-    public const int ResignalMicroseconds = 100;
-
-    private static readonly long ResignalTicks = Stopwatch.Frequency * ResignalMicroseconds / 1_000_000;
     private int _deferred;
-    private long _lastSignal;
+    private bool _signalled;
+    private uint _consumerAtSignal;
 
-    /// <summary>Whether the client sleeps on unread entries it has not been signalled for yet (check again next round).</summary>
-    public bool Owed { get; private set; }
+    /// <summary>Whether a wake-up was deferred (check again next round).</summary>
+    public bool Owed => _deferred != 0;
 
     /// <summary>
     /// Call after publishing entries (<paramref name="wroteNow"/>) or while <see cref="Owed"/>; returns
@@ -47,25 +42,26 @@ internal sealed class SleeperNotifier
     /// </summary>
     public bool ShouldSignal<T>(RingProducer<T> ring, bool wroteNow, bool moreComing) where T : unmanaged
     {
-        if (!ring.ConsumerNeedsWakeup() || ring.Outstanding() == 0)
+        uint outstanding = ring.Outstanding(); // one fresh read of the client's consumer index
+        if (outstanding == 0 || !ring.ConsumerNeedsWakeup())
         {
-            Owed = false; // it polls, or it has read everything and will be signalled for the next entries
-            _deferred = 0;
+            _deferred = 0; // it has read everything (it will be signalled for the next entries), or it polls
             return false;
         }
-        Owed = true;
-        long now = Stopwatch.GetTimestamp();
-        if (_lastSignal != 0 && now - _lastSignal < ResignalTicks)
+        uint consumer = ring.Producer - outstanding;
+        if (_signalled && consumer == _consumerAtSignal)
         {
-            return false; // signalled a moment ago: its wake-up is pending
+            _deferred = 0;
+            return false; // signalled, and it has not read since: that wake-up is still pending
         }
-        if (wroteNow && moreComing && _deferred < MaxDeferRounds && ring.Outstanding() < Batch)
+        if (wroteNow && moreComing && _deferred < MaxDeferRounds && outstanding < Batch)
         {
             _deferred++;
             return false;
         }
         _deferred = 0;
-        _lastSignal = now;
+        _signalled = true;
+        _consumerAtSignal = consumer;
         return true;
     }
 }

@@ -86,4 +86,28 @@ public sealed class NotificationModerationTests : IDisposable
         Assert.Equal(0, a.DataPath(QueueCounter.Notifications));
         Assert.Equal(0UL, a.Session.Events.TxNotify.TryConsume());
     }
+
+    [Fact]
+    public void One_sleep_gets_one_signal_and_a_new_sleep_after_reading_gets_another()
+    {
+        var a = _h.A;
+        Assert.False(a.Completions.PrepareToSleep());
+        Send(a, 2);
+        TxPath.Run(a.Session, MediationHarness.Budget);
+        _h.Device.Step(1);
+        TxPath.Run(a.Session, MediationHarness.Budget); // 1 done, 1 in flight: deferred
+        TxPath.Run(a.Session, MediationHarness.Budget); // nothing new: signal
+        Assert.Equal(1, a.DataPath(QueueCounter.Notifications));
+        _h.Device.Step(1);
+        TxPath.Run(a.Session, MediationHarness.Budget); // the last frame: the client has not read since the signal
+
+        Assert.Equal(1, a.DataPath(QueueCounter.Notifications)); // its wake-up is still pending: no second write
+        Assert.Equal(2, a.DrainCompletions().Count); // it wakes and reads both
+        Assert.False(a.Completions.PrepareToSleep()); // and sleeps again
+        Send(a, 1);
+        TxPath.Run(a.Session, MediationHarness.Budget);
+        _h.Device.Step(1);
+        TxPath.Run(a.Session, MediationHarness.Budget);
+        Assert.Equal(2, a.DataPath(QueueCounter.Notifications)); // a new sleep after reading: signalled again
+    }
 }
