@@ -39,7 +39,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             if (p.Traffic == Traffic.Latency)
             {
                 samplesFile = Path.Combine(outDir, $"latency-{mode}-r{repeat}.txt");
-                double seconds = settings.Warmup + settings.Measure;
+                double seconds = settings.Warmup + settings.Measure + 1; // still running when the window's last CPU sample is read
                 clients.Add((Start(["pktgen", "--socket", broker.Socket, "--latency", "--dst", "self", "--size", p.FrameSize.ToString(Inv),
                     "--duration", seconds.ToString(Inv), "--samples", samplesFile, .. modeArgs]), "latency"));
             }
