@@ -111,6 +111,10 @@ public static class Plan
         {
             points.Add(new() { Group = "clients-pairs", Batch = 64, Clients = clients });
             points.Add(new() { Group = "clients-pairs-hybrid", Batch = 64, Clients = clients, Wake = Wake.Hybrid });
+            // On 2 cores the parallel re-arm worker is a third busy thread: the same sweep with inline re-arm.
+            points.Add(new() { Group = "clients-pairs-hybrid-inline", Batch = 64, Clients = clients, Wake = Wake.Hybrid, Rearm = Rearm.Inline });
+            points.Add(new() { Group = "clients-pairs-eventfd", Batch = 64, Clients = clients, Wake = Wake.Eventfd });
+            points.Add(new() { Group = "clients-pairs-eventfd-inline", Batch = 64, Clients = clients, Wake = Wake.Eventfd, Rearm = Rearm.Inline });
         }
         foreach (int batch in new[] { 1, 16, 64, 256 })
         {
