@@ -77,7 +77,8 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
 
             Thread.Sleep(TimeSpan.FromSeconds(settings.Warmup));
             var counted = clients.Where(c => c.Role == (p.Traffic == Traffic.Pairs ? "sink" : "pktgen")).Select(c => c.Process).ToList();
-            var m0 = marks ? Mark(counted) : null;
+            var early = new Dictionary<int, string>(); // REPORT lines read while waiting for a MARK
+            var m0 = marks ? Mark(counted, early) : null;
             var c0 = broker.Counters();
             var b0 = ProcSample.Read(broker.Process.Pid);
             double d0 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, DataPathThread), r0 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, RearmThread);
@@ -89,7 +90,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             double d1 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, DataPathThread), r1 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, RearmThread);
             var k1 = SumClients(clients);
             double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            var m1 = marks ? Mark(counted) : null;
+            var m1 = marks ? Mark(counted, early) : null;
             foreach (var (process, role) in clients)
             {
                 if (marks && role == "pktgen" && !process.HasExited)
@@ -101,7 +102,11 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
                 : [.. counted.Select(c => (m1[c.Pid].Count - m0[c.Pid].Count) / ((m1[c.Pid].Ns - m0[c.Pid].Ns) / 1e9) / 1e6)];
 
             var problems = new List<string>();
-            var reports = StopAndReport(clients, TimeSpan.FromSeconds(genSeconds + 30), problems);
+            foreach (int pid in early.Keys)
+            {
+                problems.Add($"client pid {pid} ended before the window did");
+            }
+            var reports = StopAndReport(clients, TimeSpan.FromSeconds(genSeconds + 30), problems, early);
             var result = Compute(p, mode, repeat, dt, c0, c1, b1 - b0, k1 - k0, reports, samplesFile, windowRates) is var r
                 && r.Mpps > 0 ? r with { DataPathNsPerPacket = (d1 - d0) * 1e9 / (r.Mpps * 1e6 * dt), RearmThreadNsPerPacket = (r1 - r0) * 1e9 / (r.Mpps * 1e6 * dt) } : r;
             return problems.Count == 0 ? result : result with { Status = result.Status + "; " + string.Join("; ", problems).ReplaceLineEndings(" ") };
@@ -125,7 +130,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
     /// Asks every client for its frame count now (SIGUSR1; each prints "MARK count ns"); null if one
     /// did not answer within 5 s (the fairness index then falls back to the clients' whole-run rates).
     /// </summary>
-    private static Dictionary<int, (long Count, long Ns)>? Mark(List<ChildProcess> processes)
+    private static Dictionary<int, (long Count, long Ns)>? Mark(List<ChildProcess> processes, Dictionary<int, string> early)
     {
         const int SigUsr1 = 10;
         foreach (var process in processes)
@@ -135,8 +140,15 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
         var marks = new Dictionary<int, (long, long)>();
         foreach (var process in processes)
         {
-            string? line = process.WaitForLine("MARK ", TimeSpan.FromSeconds(5));
-            string[] f = line?.Split(' ') ?? [];
+            // A client that already ended prints REPORT instead: keep it for StopAndReport.
+            string? line = early.ContainsKey(process.Pid) ? null
+                : process.WaitForLine(l => l.StartsWith("MARK ", StringComparison.Ordinal) || l.StartsWith(RunReport.Prefix, StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+            if (line is not null && line.StartsWith(RunReport.Prefix, StringComparison.Ordinal))
+            {
+                early[process.Pid] = line[RunReport.Prefix.Length..];
+                line = null;
+            }
+            string[] f = line?["MARK ".Length..].Split(' ') ?? [];
             if (f.Length != 2)
             {
                 return null;
@@ -160,7 +172,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
     }
 
     /// <summary>Stops generators first (so sinks see their last frames), then sinks; collects REPORT lines.</summary>
-    private static List<RunReport> StopAndReport(List<(ChildProcess Process, string Role)> clients, TimeSpan patience, List<string> problems)
+    private static List<RunReport> StopAndReport(List<(ChildProcess Process, string Role)> clients, TimeSpan patience, List<string> problems, Dictionary<int, string> early)
     {
         var reports = new List<RunReport>();
         foreach (string role in new[] { "pktgen", "latency", "sink" })
@@ -170,7 +182,8 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             foreach (var (process, _) in group)
             {
                 var left = end - DateTime.UtcNow;
-                string? line = process.WaitForLine(RunReport.Prefix, left > TimeSpan.FromSeconds(2) ? left : TimeSpan.FromSeconds(2));
+                string? line = early.TryGetValue(process.Pid, out string? kept) ? kept
+                    : process.WaitForLine(RunReport.Prefix, left > TimeSpan.FromSeconds(2) ? left : TimeSpan.FromSeconds(2));
                 if (line is null && !process.HasExited)
                 {
                     _ = Tmds.Linux.LibC.kill(process.Pid, Tmds.Linux.LibC.SIGTERM); // fallback
