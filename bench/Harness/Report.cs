@@ -197,7 +197,7 @@ public static class Report
                 ?? (group == "clients" ? Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.Wake == "Poll" && x.LineRateBitsPerSecond == 0) : null);
             var many = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Group == group && x.Clients > 1).GroupBy(x => x.Clients).Select(g => Median(g)!).OrderBy(x => x.Clients).ToList();
             var any = run.Points.First(x => x.Group == group);
-            string what = $"{(any.Traffic == "Pairs" ? "pairs through the loopback" : "towards the device")}, {any.Wake.ToLowerInvariant()}, batch {any.Batch}";
+            string what = $"{(any.Traffic == "Pairs" ? "pairs through the loopback" : "towards the device")}, {any.Wake.ToLowerInvariant()}, {any.Rearm.ToLowerInvariant()} re-arm, batch {any.Batch}";
             yield return c1 is null || many.Count == 0
                 ? $"5. 1 → N clients ({what}): incomplete in this run"
                 : $"5. 1 → N clients ({what}): 1 client " + F(c1.Mpps) + " Mpps; " + string.Join("; ", many.Select(x => $"{x.Clients} clients {F(x.Mpps)} Mpps ({F(100 * (x.Mpps / c1.Mpps - 1), "+0;-0")} %), Jain {F(x.Fairness, "0.000")}")) + " (target ≤ 10 % drop, Jain ≥ 0.99)";
