@@ -100,10 +100,12 @@ internal sealed class DataPathLoop : PollingThread
             }
             if (_inlineRearm && s.Fill.PrepareToSleep() && s.BrokerDrivesRx)
             {
-                // Fill entries arrived after the last round: re-arm now if the device ring has room;
-                // without room, the delivery that frees it is the work we wait for.
+                // Fill entries arrived after the last round: re-arm now if the device ring and the refusal
+                // ring have room; without room, the delivery that frees it is the work we wait for (so a
+                // client that never reads its RX ring cannot keep this thread from sleeping). Both indices
+                // are this thread's own with inline re-arm: plain reads.
                 uint room = s.Driver.RxSize - 1 - (s.RxArmed - s.RxCleaned);
-                ready |= room != 0 && !s.Closing;
+                ready |= room != 0 && s.FillRefusalsOut.Free(1) != 0 && !s.Closing;
             }
             // A deferred wake-up (none is left after an idle round; this only guards the invariant).
             blocked |= s.TxNotifier.Owed || s.RxNotifier.Owed;

@@ -38,6 +38,10 @@ internal static class RxPath
             rx[slot + written++] = s.FillRefusalsIn.Read(r + i);
         }
         s.FillRefusalsIn.Release(refusals);
+        if (refusals != 0)
+        {
+            rearm?.WakeIfSleeping(); // a worker asleep on a full refusal ring can take fill entries again
+        }
 
         // Acquire: descriptors and shadow entries below RxArmed were written by the re-arm worker.
         uint armed = Volatile.Read(ref s.RxArmed);
