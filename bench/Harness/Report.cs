@@ -165,8 +165,8 @@ public static class Report
         yield return tx is null
             ? "2. mediation capacity: no unpaced towards-device point in this profile"
             : $"2. mediation capacity, whole broker process (validate+translate+post+reap **and the device model stepped inline** on the same thread, null wire): {F(tx.Mpps)} Mpps at batch {tx.Batch}, {F(tx.BrokerCores)} broker cores, {F(tx.BrokerNsPerPacket, "0")} ns/pkt (target ≥ 30 Mpps per broker core; ixy.cs 27 Mpps/core). The device-free figure is the micro-benchmark TxValidatePostReap (docs/performance.md)";
-        var poll = Find(run, x => x.Traffic == "Pairs" && x.Wake == "Poll" && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Clients == 1);
-        var ev = Find(run, x => x.Traffic == "Pairs" && x.Wake == "Eventfd" && x.Batch == 64 && x.FrameSize == 64 && x.Clients == 1);
+        var poll = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "Pairs" && x.Wake == "Poll" && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Clients == 1);
+        var ev = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "Pairs" && x.Wake == "Eventfd" && x.Batch == 64 && x.FrameSize == 64 && x.Clients == 1);
         yield return $"3. notification: busy-poll both sides (batch 64): {(poll is null ? "–" : F(poll.SignalsPerPacket, "0.00000"))} eventfd signals/pkt, {(poll is null ? "–" : F(poll.VoluntarySwitchesPerPacket, "0.00000"))} voluntary switches/pkt (target 0); eventfd wake-ups (batch 64): {(ev is null ? "–" : F(ev.SignalsPerBatch, "0.00"))} signals per batch of 64, {(ev is null ? "–" : F(ev.SignalsPerPacket, "0.0000"))} per packet (target ≤ 1 per batch per side)";
         var inlinePoints = run.Points.Where(x => x.Mode == Modes.Mediated && x.Rearm == "Inline").Select(x => x.Point).Distinct().ToList();
         if (inlinePoints.Count == 0)
@@ -202,8 +202,8 @@ public static class Report
                 ? $"5. 1 → N clients ({what}): incomplete in this run"
                 : $"5. 1 → N clients ({what}): 1 client " + F(c1.Mpps) + " Mpps; " + string.Join("; ", many.Select(x => $"{x.Clients} clients {F(x.Mpps)} Mpps ({F(100 * (x.Mpps / c1.Mpps - 1), "+0;-0")} %), Jain {F(x.Fairness, "0.000")}")) + " (target ≤ 10 % drop, Jain ≥ 0.99)";
         }
-        var towards = Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
-        var through = Find(run, x => x.Traffic == "Pairs" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
+        var towards = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
+        var through = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "Pairs" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
         yield return $"6. against DPDK vhost-user on these VMs ({VhostTowardsDeviceMpps} Mpps towards / {VhostFromDeviceMpps} Mpps from the trusted side): towards the device {(towards is null ? "–" : F(towards.Mpps))} Mpps; through the loopback (client → broker → device → broker → client, both directions on one broker core) {(through is null ? "–" : F(through.Mpps))} Mpps";
         var latencies = new[] { "Parallel", "Inline" }.Select(r => Find(run, x => x.Traffic == "Latency" && x.Rearm == r)).Where(x => x is not null).ToList();
         if (latencies.Count == 0)
