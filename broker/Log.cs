@@ -5,8 +5,8 @@ namespace Mediator.Broker;
 /// <summary>The broker's log messages (source-generated; none is on the per-packet path).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Broker listening on {SocketPath} with {Queues} device queue pairs, wire {Wire}, device stepping {Threading}")]
-    public static partial void Listening(ILogger logger, string socketPath, int queues, string wire, string threading);
+    [LoggerMessage(1, LogLevel.Information, "Broker listening on {SocketPath} with {Queues} device queue pairs, wire {Wire}, device stepping {Threading}, RX re-arm {Rearm}")]
+    public static partial void Listening(ILogger logger, string socketPath, int queues, string wire, string threading, string rearm);
 
     [LoggerMessage(2, LogLevel.Warning, "UNSAFE MODES ENABLED: clients granted TxDirect can make the device read any memory, DirectMap clients can read and write any memory. Use only for evaluation.")]
     public static partial void UnsafeModesEnabled(ILogger logger);

@@ -28,7 +28,7 @@ public sealed class BrokerProcess : IDisposable
 
     /// <summary>The configuration a point needs from its broker (points with equal keys share one).</summary>
     public static string KeyOf(PointSpec p, string mode) =>
-        $"{(p.Traffic == Traffic.TxOnly ? "Null" : "Loopback")}|{p.LineRate}|{p.Wake}|{string.Join(' ', Modes.BrokerArgs(mode))}";
+        $"{(p.Traffic == Traffic.TxOnly ? "Null" : "Loopback")}|{p.LineRate}|{p.Wake}|{p.Rearm}|{string.Join(' ', Modes.BrokerArgs(mode))}";
 
     public static string[] ArgsFor(PointSpec p, string mode, string socket)
     {
@@ -39,8 +39,10 @@ public sealed class BrokerProcess : IDisposable
             "--queues", "64",
             $"--Broker:LineRateBitsPerSecond={p.LineRate.ToString(CultureInfo.InvariantCulture)}",
             // Poll: the data path and re-arm worker spin ~forever before sleeping. Eventfd: they sleep on
-            // the first idle round, so every crossing is a kick or a notification.
-            $"--Broker:IdleSpins={(p.Wake == Wake.Poll ? 1_000_000 : 0)}",
+            // the first idle round, so every crossing is a kick or a notification. Hybrid: the default 2,000.
+            $"--Broker:IdleSpins={p.Wake switch { Wake.Poll => 1_000_000, Wake.Hybrid => 2_000, _ => 0 }}",
+            // Parallel: the RxRearmWorker thread; Inline: the data path re-arms within its round.
+            $"--Broker:RxRearm={p.Rearm}",
             "--Logging:LogLevel:Default=Warning",
         };
         args.AddRange(Modes.BrokerArgs(mode));

@@ -40,13 +40,9 @@ public static class Modes
         {
             return $"{mode}: not available (the DirectMap/TxDirect driver and `--mode` are not on main yet)";
         }
-        if (mode != Mediated && (point.Traffic == Traffic.Latency || point.Wake == Wake.Eventfd))
+        if (mode != Mediated && (point.Traffic == Traffic.Latency || point.Wake != Wake.Poll))
         {
             return $"{mode}: not available for this point (the direct drivers busy-poll and have no ping-pong mode)";
-        }
-        if (point.Rearm == Rearm.Inline)
-        {
-            return "inline RX re-arm: not available (the broker always re-arms on its parallel RxRearmWorker thread; no option selects inline re-arm)";
         }
         return null;
     }

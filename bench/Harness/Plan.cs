@@ -11,11 +11,16 @@ public enum Traffic
     Latency,
 }
 
-/// <summary>How both sides wait: busy-poll (broker never sleeps, clients spin) or eventfd (both sleep when idle).</summary>
+/// <summary>
+/// How both sides wait: busy-poll (broker never sleeps, clients spin), hybrid (the product's defaults:
+/// the broker spins 2,000 idle rounds, clients 50 µs without progress, then both sleep on eventfds), or
+/// eventfd (both sleep when idle).
+/// </summary>
 public enum Wake
 {
     Poll,
     Eventfd,
+    Hybrid,
 }
 
 /// <summary>Where RX buffers are re-armed: the broker's parallel re-arm thread, or inline in the data path.</summary>
@@ -67,6 +72,7 @@ public static class Plan
         new() { Group = "wake", Batch = 64, Wake = Wake.Eventfd },
         new() { Group = "rearm", Batch = 64, Rearm = Rearm.Inline },
         new() { Group = "latency", Traffic = Traffic.Latency, Batch = 1 },
+        new() { Group = "latency", Traffic = Traffic.Latency, Batch = 1, Rearm = Rearm.Inline },
     ];
 
     public static List<PointSpec> Full()
@@ -96,10 +102,19 @@ public static class Plan
         foreach (int clients in new[] { 1, 4, 16, 64 })
         {
             points.Add(new() { Group = "clients", Traffic = Traffic.TxOnly, Batch = 64, Clients = clients });
+            // 64 busy-polling processes on 2 cores starve the broker: bounded spinning (hybrid) or sleeping
+            // at once (eventfd) are the settings a deployment with more clients than cores would use.
+            points.Add(new() { Group = "clients-hybrid", Traffic = Traffic.TxOnly, Batch = 64, Clients = clients, Wake = Wake.Hybrid });
+            points.Add(new() { Group = "clients-eventfd", Traffic = Traffic.TxOnly, Batch = 64, Clients = clients, Wake = Wake.Eventfd });
         }
-        foreach (int clients in new[] { 4, 16, 32 })
+        foreach (int clients in new[] { 1, 4, 16, 32 })
         {
             points.Add(new() { Group = "clients-pairs", Batch = 64, Clients = clients });
+            points.Add(new() { Group = "clients-pairs-hybrid", Batch = 64, Clients = clients, Wake = Wake.Hybrid });
+            // On 2 cores the parallel re-arm worker is a third busy thread: the same sweep with inline re-arm.
+            points.Add(new() { Group = "clients-pairs-hybrid-inline", Batch = 64, Clients = clients, Wake = Wake.Hybrid, Rearm = Rearm.Inline });
+            points.Add(new() { Group = "clients-pairs-eventfd", Batch = 64, Clients = clients, Wake = Wake.Eventfd });
+            points.Add(new() { Group = "clients-pairs-eventfd-inline", Batch = 64, Clients = clients, Wake = Wake.Eventfd, Rearm = Rearm.Inline });
         }
         foreach (int batch in new[] { 1, 16, 64, 256 })
         {
@@ -111,6 +126,7 @@ public static class Plan
             points.Add(new() { Group = "rearm", Batch = 64, LineRate = rate, Rearm = Rearm.Inline });
         }
         points.Add(new() { Group = "latency", Traffic = Traffic.Latency, Batch = 1 });
+        points.Add(new() { Group = "latency", Traffic = Traffic.Latency, Batch = 1, Rearm = Rearm.Inline });
         return points;
     }
 

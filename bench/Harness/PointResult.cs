@@ -38,6 +38,9 @@ public sealed record PointResult
     public double BrokerCyclesPerPacket { get; init; }
     /// <summary>Broker CPU in cores (CPU seconds / wall seconds).</summary>
     public double BrokerCores { get; init; }
+    /// <summary>CPU of the broker's data-path thread alone per packet, ns (the packet path's busy time), and of its RX re-arm thread (0 with inline re-arm).</summary>
+    public double DataPathNsPerPacket { get; init; }
+    public double RearmThreadNsPerPacket { get; init; }
     /// <summary>All clients' CPU per packet, ns; and in cores.</summary>
     public double ClientNsPerPacket { get; init; }
     public double ClientCores { get; init; }

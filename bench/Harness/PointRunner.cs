@@ -15,6 +15,9 @@ namespace Mediator.Bench.Harness;
 public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    // The broker's thread names as /proc shows them (cut to 15 bytes).
+    private const string DataPathThread = "mediator-datapa";
+    private const string RearmThread = "mediator-rx-rea";
 
     public PointResult Run(PointSpec p, string mode, int repeat, BrokerProcess broker, string outDir)
     {
@@ -23,18 +26,20 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
         try
         {
             string[] modeArgs = Modes.ClientArgs(mode) ?? [];
-            string wait = p.Wake == Wake.Poll ? "poll" : "eventfd";
+            string wait = p.Wake.ToString().ToLowerInvariant(); // poll, eventfd, hybrid
             string forever = "3600";
-            // Generators run for a fixed time that covers the start-up skew of all clients, the warm-up
-            // and the window; sinks exit once traffic has stopped for a second. Nobody is stopped with a
-            // signal: a signal that interrupts a client's poll(2) in eventfd mode makes it throw
-            // ("poll failed: Success (errno 0)", see docs/performance.md), so SIGTERM is only a fallback.
+            // Generators run until the window has ended (SIGTERM then; a generator with a fixed duration
+            // could stop inside the window when 64 clients take long to start); sinks exit once traffic
+            // has stopped for a second. Per-client counts come from MARK lines read at both ends of the
+            // window (SIGUSR1), so the fairness index compares clients over the same window.
             double genSeconds = settings.Warmup + settings.Measure + 1 + 0.3 * p.Clients;
-            string genDuration = genSeconds.ToString("0.###", Inv);
+            // The direct modes' clients (cli/Commands/DirectTraffic.cs) print no MARK and keep their fixed duration.
+            bool marks = mode == Modes.Mediated;
+            string genDuration = marks ? forever : genSeconds.ToString("0.###", Inv);
             if (p.Traffic == Traffic.Latency)
             {
                 samplesFile = Path.Combine(outDir, $"latency-{mode}-r{repeat}.txt");
-                double seconds = settings.Warmup + settings.Measure;
+                double seconds = settings.Warmup + settings.Measure + 1; // still running when the window's last CPU sample is read
                 clients.Add((Start(["pktgen", "--socket", broker.Socket, "--latency", "--dst", "self", "--size", p.FrameSize.ToString(Inv),
                     "--duration", seconds.ToString(Inv), "--samples", samplesFile, .. modeArgs]), "latency"));
             }
@@ -49,7 +54,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
                 }
                 for (int i = 0; i < p.Clients; i++)
                 {
-                    string mac = sinks[i].WaitForLine("READY ", TimeSpan.FromSeconds(60)) ?? throw Failed(sinks[i], "sink did not start");
+                    string mac = sinks[i].WaitForLine("READY ", TimeSpan.FromSeconds(120)) ?? throw Failed(sinks[i], "sink did not start");
                     clients.Add((Start(["pktgen", "--socket", broker.Socket, "--dst", mac, "--batch", p.Batch.ToString(Inv), "--size", p.FrameSize.ToString(Inv),
                         "--wait", wait, "--duration", genDuration, "--generator", (i + 1).ToString(Inv), .. modeArgs]), "pktgen"));
                 }
@@ -64,26 +69,46 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             }
             foreach (var (process, role) in clients)
             {
-                if (role != "sink" && process.WaitForLine("READY ", TimeSpan.FromSeconds(60)) is null)
+                if (role != "sink" && process.WaitForLine("READY ", TimeSpan.FromSeconds(120)) is null)
                 {
                     throw Failed(process, $"{role} did not start");
                 }
             }
 
             Thread.Sleep(TimeSpan.FromSeconds(settings.Warmup));
+            var counted = clients.Where(c => c.Role == (p.Traffic == Traffic.Pairs ? "sink" : "pktgen")).Select(c => c.Process).ToList();
+            var early = new Dictionary<int, string>(); // REPORT lines read while waiting for a MARK
+            var m0 = marks ? Mark(counted, early) : null;
             var c0 = broker.Counters();
             var b0 = ProcSample.Read(broker.Process.Pid);
+            double d0 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, DataPathThread), r0 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, RearmThread);
             var k0 = SumClients(clients);
             long t0 = Stopwatch.GetTimestamp();
             Thread.Sleep(TimeSpan.FromSeconds(settings.Measure));
             var c1 = broker.Counters();
             var b1 = ProcSample.Read(broker.Process.Pid);
+            double d1 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, DataPathThread), r1 = ProcSample.ThreadCpuSeconds(broker.Process.Pid, RearmThread);
             var k1 = SumClients(clients);
             double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            var m1 = marks ? Mark(counted, early) : null;
+            foreach (var (process, role) in clients)
+            {
+                if (marks && role == "pktgen" && !process.HasExited)
+                {
+                    _ = Tmds.Linux.LibC.kill(process.Pid, Tmds.Linux.LibC.SIGTERM); // the window is over
+                }
+            }
+            double[]? windowRates = m0 is null || m1 is null ? null
+                : [.. counted.Select(c => (m1[c.Pid].Count - m0[c.Pid].Count) / ((m1[c.Pid].Ns - m0[c.Pid].Ns) / 1e9) / 1e6)];
 
             var problems = new List<string>();
-            var reports = StopAndReport(clients, TimeSpan.FromSeconds(genSeconds + 30), problems);
-            var result = Compute(p, mode, repeat, dt, c0, c1, b1 - b0, k1 - k0, reports, samplesFile);
+            foreach (int pid in early.Keys)
+            {
+                problems.Add($"client pid {pid} ended before the window did");
+            }
+            var reports = StopAndReport(clients, TimeSpan.FromSeconds(genSeconds + 30), problems, early);
+            var result = Compute(p, mode, repeat, dt, c0, c1, b1 - b0, k1 - k0, reports, samplesFile, windowRates) is var r
+                && r.Mpps > 0 ? r with { DataPathNsPerPacket = (d1 - d0) * 1e9 / (r.Mpps * 1e6 * dt), RearmThreadNsPerPacket = (r1 - r0) * 1e9 / (r.Mpps * 1e6 * dt) } : r;
             return problems.Count == 0 ? result : result with { Status = result.Status + "; " + string.Join("; ", problems).ReplaceLineEndings(" ") };
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
@@ -101,6 +126,38 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
 
     private static ChildProcess Start(string[] args) => ChildProcess.StartSelf(args);
 
+    /// <summary>
+    /// Asks every client for its frame count now (SIGUSR1; each prints "MARK count ns"); null if one
+    /// did not answer within 5 s (the fairness index then falls back to the clients' whole-run rates).
+    /// </summary>
+    private static Dictionary<int, (long Count, long Ns)>? Mark(List<ChildProcess> processes, Dictionary<int, string> early)
+    {
+        const int SigUsr1 = 10;
+        foreach (var process in processes)
+        {
+            _ = Tmds.Linux.LibC.kill(process.Pid, SigUsr1);
+        }
+        var marks = new Dictionary<int, (long, long)>();
+        foreach (var process in processes)
+        {
+            // A client that already ended prints REPORT instead: keep it for StopAndReport.
+            string? line = early.ContainsKey(process.Pid) ? null
+                : process.WaitForLine(l => l.StartsWith("MARK ", StringComparison.Ordinal) || l.StartsWith(RunReport.Prefix, StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+            if (line is not null && line.StartsWith(RunReport.Prefix, StringComparison.Ordinal))
+            {
+                early[process.Pid] = line[RunReport.Prefix.Length..];
+                line = null;
+            }
+            string[] f = line?["MARK ".Length..].Split(' ') ?? [];
+            if (f.Length != 2)
+            {
+                return null;
+            }
+            marks[process.Pid] = (long.Parse(f[0], Inv), long.Parse(f[1], Inv));
+        }
+        return marks;
+    }
+
     private static InvalidOperationException Failed(ChildProcess process, string what) =>
         new($"{what}: {string.Join(" | ", process.ErrorLines.Take(5))}");
 
@@ -115,7 +172,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
     }
 
     /// <summary>Stops generators first (so sinks see their last frames), then sinks; collects REPORT lines.</summary>
-    private static List<RunReport> StopAndReport(List<(ChildProcess Process, string Role)> clients, TimeSpan patience, List<string> problems)
+    private static List<RunReport> StopAndReport(List<(ChildProcess Process, string Role)> clients, TimeSpan patience, List<string> problems, Dictionary<int, string> early)
     {
         var reports = new List<RunReport>();
         foreach (string role in new[] { "pktgen", "latency", "sink" })
@@ -125,7 +182,8 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             foreach (var (process, _) in group)
             {
                 var left = end - DateTime.UtcNow;
-                string? line = process.WaitForLine(RunReport.Prefix, left > TimeSpan.FromSeconds(2) ? left : TimeSpan.FromSeconds(2));
+                string? line = early.TryGetValue(process.Pid, out string? kept) ? kept
+                    : process.WaitForLine(RunReport.Prefix, left > TimeSpan.FromSeconds(2) ? left : TimeSpan.FromSeconds(2));
                 if (line is null && !process.HasExited)
                 {
                     _ = Tmds.Linux.LibC.kill(process.Pid, Tmds.Linux.LibC.SIGTERM); // fallback
@@ -154,7 +212,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
     };
 
     private PointResult Compute(PointSpec p, string mode, int repeat, double dt, ulong[] c0, ulong[] c1, ProcSample broker, ProcSample clients,
-        List<RunReport> reports, string? samplesFile)
+        List<RunReport> reports, string? samplesFile, double[]? windowRates)
     {
         double D(QueueCounter c) => c1[(int)c] - c0[(int)c];
         // Mediated: what the broker moved. The broker does not drive a DirectMap queue (nor a TxDirect
@@ -171,7 +229,8 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
         long kicks = reports.Sum(r => r.Kicks);
         double kicksPerPacket = sentWholeRun > 0 ? (double)kicks / sentWholeRun : 0;
         double signalsPerPacket = D(QueueCounter.Notifications) * perPacket + kicksPerPacket;
-        double[] rates = p.Traffic switch
+        // Per-client rates over the measurement window (MARK lines); else over each client's whole run.
+        double[] rates = windowRates ?? p.Traffic switch
         {
             Traffic.Pairs => [.. sinks.Select(r => r.Seconds > 0 ? r.Received / r.Seconds / 1e6 : 0)],
             Traffic.TxOnly => [.. pktgens.Select(r => r.Seconds > 0 ? r.Completed / r.Seconds / 1e6 : 0)],

@@ -50,6 +50,40 @@ public readonly record struct ProcSample(double CpuSeconds, long Voluntary, long
         }
     }
 
+    /// <summary>
+    /// CPU seconds (utime + stime) of the threads of <paramref name="pid"/> whose name starts with
+    /// <paramref name="namePrefix"/> (/proc/PID/task/TID/stat; names are cut to 15 bytes, e.g. "mediator-datapa").
+    /// </summary>
+    public static double ThreadCpuSeconds(int pid, string namePrefix)
+    {
+        double sum = 0;
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    int open = stat.IndexOf('(', StringComparison.Ordinal), close = stat.LastIndexOf(')');
+                    if (!stat.AsSpan(open + 1, close - open - 1).StartsWith(namePrefix, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+                    string[] f = stat[(close + 2)..].Split(' ');
+                    sum += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+                }
+                catch (IOException)
+                {
+                    // a thread ended while we looked
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return sum;
+    }
+
     public static ProcSample operator -(ProcSample a, ProcSample b) =>
         new(a.CpuSeconds - b.CpuSeconds, a.Voluntary - b.Voluntary, a.Involuntary - b.Involuntary);
 

@@ -165,22 +165,54 @@ public static class Report
         yield return tx is null
             ? "2. mediation capacity: no unpaced towards-device point in this profile"
             : $"2. mediation capacity, whole broker process (validate+translate+post+reap **and the device model stepped inline** on the same thread, null wire): {F(tx.Mpps)} Mpps at batch {tx.Batch}, {F(tx.BrokerCores)} broker cores, {F(tx.BrokerNsPerPacket, "0")} ns/pkt (target ≥ 30 Mpps per broker core; ixy.cs 27 Mpps/core). The device-free figure is the micro-benchmark TxValidatePostReap (docs/performance.md)";
-        var poll = Find(run, x => x.Traffic == "Pairs" && x.Wake == "Poll" && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Clients == 1);
-        var ev = Find(run, x => x.Traffic == "Pairs" && x.Wake == "Eventfd" && x.Batch == 64 && x.FrameSize == 64 && x.Clients == 1);
+        var poll = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "Pairs" && x.Wake == "Poll" && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Clients == 1);
+        var ev = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "Pairs" && x.Wake == "Eventfd" && x.Batch == 64 && x.FrameSize == 64 && x.Clients == 1);
         yield return $"3. notification: busy-poll both sides (batch 64): {(poll is null ? "–" : F(poll.SignalsPerPacket, "0.00000"))} eventfd signals/pkt, {(poll is null ? "–" : F(poll.VoluntarySwitchesPerPacket, "0.00000"))} voluntary switches/pkt (target 0); eventfd wake-ups (batch 64): {(ev is null ? "–" : F(ev.SignalsPerBatch, "0.00"))} signals per batch of 64, {(ev is null ? "–" : F(ev.SignalsPerPacket, "0.0000"))} per packet (target ≤ 1 per batch per side)";
-        var inline = run.Points.FirstOrDefault(x => x.Rearm == "Inline");
-        yield return inline is null ? "4. parallel vs inline re-arm: not in this profile" : $"4. parallel vs inline re-arm: {inline.Status}";
-        var c1 = Find(run, x => x.Group == "clients" && x.Clients == 1) ?? Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.Wake == "Poll" && x.LineRateBitsPerSecond == 0);
-        var many = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Group == "clients" && x.Clients > 1).GroupBy(x => x.Clients).Select(g => Median(g)!).OrderBy(x => x.Clients).ToList();
-        yield return c1 is null || many.Count == 0
-            ? "5. 1 → N clients: not measured in this profile"
-            : "5. 1 → N clients (towards the device, batch 64): 1 client " + F(c1.Mpps) + " Mpps; " + string.Join("; ", many.Select(x => $"{x.Clients} clients {F(x.Mpps)} Mpps ({F(100 * (x.Mpps / c1.Mpps - 1), "+0;-0")} %), Jain {F(x.Fairness, "0.000")}")) + " (target ≤ 10 % drop, Jain ≥ 0.99)";
-        var towards = Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
-        var through = Find(run, x => x.Traffic == "Pairs" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
+        var inlinePoints = run.Points.Where(x => x.Mode == Modes.Mediated && x.Rearm == "Inline").Select(x => x.Point).Distinct().ToList();
+        if (inlinePoints.Count == 0)
+        {
+            yield return "4. parallel vs inline re-arm: not in this profile";
+        }
+        foreach (string name in inlinePoints)
+        {
+            var inl = Find(run, x => x.Point == name);
+            // The same point with the parallel worker: every field but Rearm equal.
+            var par = inl is null ? null : Find(run, x => x.Rearm == "Parallel" && x.Traffic == inl.Traffic && x.Batch == inl.Batch && x.FrameSize == inl.FrameSize
+                && x.Clients == inl.Clients && x.LineRateBitsPerSecond == inl.LineRateBitsPerSecond && x.Wake == inl.Wake);
+            string Side(PointResult r) => $"{F(r.Mpps)} Mpps, broker {F(r.BrokerNsPerPacket, "0")} ns/pkt (data-path thread {F(r.DataPathNsPerPacket, "0")}, re-arm thread {F(r.RearmThreadNsPerPacket, "0")}), drops {F(r.DropMpps)} Mpps";
+            yield return inl is null
+                ? $"4. parallel vs inline re-arm ({name}): {run.Points.First(x => x.Point == name && x.Mode == Modes.Mediated).Status}"
+                : par is null
+                    ? $"4. inline re-arm ({name}): {Side(inl)}; no parallel counterpart in this run"
+                    : $"4. parallel vs inline re-arm ({name.Replace(" inline", "", StringComparison.Ordinal)}): parallel {Side(par)}; inline {Side(inl)}; parallel/inline pps {F(par.Mpps / inl.Mpps, "0.00")} (target ≥ 1, with less data-path CPU per packet)";
+        }
+        var clientGroups = run.Points.Where(x => x.Group.StartsWith("clients", StringComparison.Ordinal)).Select(x => x.Group).Distinct().ToList();
+        if (clientGroups.Count == 0)
+        {
+            yield return "5. 1 → N clients: not measured in this profile";
+        }
+        foreach (string group in clientGroups)
+        {
+            var c1 = Find(run, x => x.Group == group && x.Clients == 1)
+                ?? (group == "clients" ? Find(run, x => x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.Wake == "Poll" && x.LineRateBitsPerSecond == 0) : null);
+            var many = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Group == group && x.Clients > 1).GroupBy(x => x.Clients).Select(g => Median(g)!).OrderBy(x => x.Clients).ToList();
+            var any = run.Points.First(x => x.Group == group);
+            string what = $"{(any.Traffic == "Pairs" ? "pairs through the loopback" : "towards the device")}, {any.Wake.ToLowerInvariant()}, {any.Rearm.ToLowerInvariant()} re-arm, batch {any.Batch}";
+            yield return c1 is null || many.Count == 0
+                ? $"5. 1 → N clients ({what}): incomplete in this run"
+                : $"5. 1 → N clients ({what}): 1 client " + F(c1.Mpps) + " Mpps; " + string.Join("; ", many.Select(x => $"{x.Clients} clients {F(x.Mpps)} Mpps ({F(100 * (x.Mpps / c1.Mpps - 1), "+0;-0")} %), Jain {F(x.Fairness, "0.000")}")) + " (target ≤ 10 % drop, Jain ≥ 0.99)";
+        }
+        var towards = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
+        var through = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "Pairs" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
         yield return $"6. against DPDK vhost-user on these VMs ({VhostTowardsDeviceMpps} Mpps towards / {VhostFromDeviceMpps} Mpps from the trusted side): towards the device {(towards is null ? "–" : F(towards.Mpps))} Mpps; through the loopback (client → broker → device → broker → client, both directions on one broker core) {(through is null ? "–" : F(through.Mpps))} Mpps";
-        var lat = Find(run, x => x.Traffic == "Latency");
-        yield return lat is null
-            ? "7. latency: not measured"
-            : $"7. ping-pong latency through the device loopback, poll mode ({lat.LatencySamples:N0} round trips, {lat.FrameSize} B): p50 {F(lat.P50Us, "0.0")} µs, p99 {F(lat.P99Us, "0.0")} µs, p99.9 {F(lat.P999Us, "0.0")} µs (ixy.cs: median 3.96 µs, p99.99 32.5 µs)";
+        var latencies = new[] { "Parallel", "Inline" }.Select(r => Find(run, x => x.Traffic == "Latency" && x.Rearm == r)).Where(x => x is not null).ToList();
+        if (latencies.Count == 0)
+        {
+            yield return "7. latency: not measured";
+        }
+        foreach (var lat in latencies)
+        {
+            yield return $"7. ping-pong latency through the device loopback, poll mode, {lat!.Rearm.ToLowerInvariant()} re-arm ({lat.LatencySamples:N0} round trips, {lat.FrameSize} B, median of repeats): p50 {F(lat.P50Us, "0.0")} µs, p99 {F(lat.P99Us, "0.0")} µs, p99.9 {F(lat.P999Us, "0.0")} µs (ixy.cs: median 3.96 µs, p99.99 32.5 µs)";
+        }
     }
 }

@@ -25,7 +25,7 @@ internal sealed partial class ControlServer : IDisposable
     private readonly Dictionary<ulong, ClientConnection> _connections = [];
     private readonly BrokerDevice _device;
     private readonly DataPathLoop _dataPath;
-    private readonly RxRearmWorker _rearm;
+    private readonly RxRearmWorker? _rearm;
     private PolicyResolver _policies; // replaced by a reload (control thread)
     private readonly DeviceQueuePool _queuePool;
     private readonly BrokerTotals _totals = new();
@@ -38,7 +38,8 @@ internal sealed partial class ControlServer : IDisposable
     private volatile bool _stop;
     private uint _nextClientId = 1;
 
-    public ControlServer(string socketPath, int socketMode, BrokerDevice device, DataPathLoop dataPath, RxRearmWorker rearm,
+    // rearm: the parallel RX re-arm worker, or null when the data path re-arms inline.
+    public ControlServer(string socketPath, int socketMode, BrokerDevice device, DataPathLoop dataPath, RxRearmWorker? rearm,
         PolicyResolver policies, int deviceQueues, int maxConnections, uint throttleMicroseconds, ILogger logger)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
@@ -310,7 +311,7 @@ internal sealed partial class ControlServer : IDisposable
         }
         AttachPolicy(c, session, deviceQueue);
         c.Queues[queueId] = (session, deviceQueue);
-        _rearm.Sessions.Post(new SessionCommand(session, Add: true));
+        _rearm?.Sessions.Post(new SessionCommand(session, Add: true));
         _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
         Log.QueueOpened(_logger, c.ClientId, queueId, deviceQueue, mode == ClientMode.Mediated ? geometry.ToString() : $"{geometry}, {mode}");
 
@@ -451,7 +452,10 @@ internal sealed partial class ControlServer : IDisposable
         Metrics?.Unregister(session); // before teardown frees what the collector reads
         session.Closing = true;
         // The re-arm worker lets go first, so the teardown on the data path owns the queue alone.
-        Await(_rearm.Sessions.Post(new SessionCommand(session, Add: false)));
+        if (_rearm is not null)
+        {
+            Await(_rearm.Sessions.Post(new SessionCommand(session, Add: false)));
+        }
         Await(_dataPath.Sessions.Post(new SessionCommand(session, Add: false)));
         var final = new ulong[(int)QueueCounter.Count];
         session.AddCountersTo(final);

@@ -68,21 +68,28 @@ internal sealed class BrokerDevice : IDisposable
     }
 
     /// <summary>
-    /// Programs the MSI-X vectors to write into the interrupt page and has the data path sleep on the
-    /// matching eventfds, so that a device on its own thread wakes the data path with an interrupt,
-    /// as real hardware does. (With the device stepped inline the data path is awake anyway.)
+    /// Programs the MSI-X vectors to write into the interrupt page and, with the device on its own
+    /// thread, has the data path sleep on the matching eventfds, so that the device wakes the data path
+    /// with an interrupt, as real hardware does. With the device stepped inline
+    /// (<paramref name="deviceInline"/>) the messages are still sent and written into the page (and
+    /// audited, wherever an entry points), but no eventfd is attached to the slots: the data path steps the
+    /// device itself and the device never runs while it sleeps, so each signal would only be the data
+    /// path waking itself, a <c>write(2)</c> per throttle interval (~10,000 a second under busy-polling).
     /// </summary>
-    public void RouteInterrupts(SessionSet dataPath, int queues)
+    public void RouteInterrupts(SessionSet dataPath, int queues, bool deviceInline)
     {
         int vectors = Math.Min(queues, MaxVectors);
         uint mask = 0;
         for (int v = 0; v < vectors; v++)
         {
-            var fd = new EventFd();
-            _vectors.Add(fd);
-            Model.Interrupts.Register(v, fd);
+            if (!deviceInline)
+            {
+                var fd = new EventFd();
+                _vectors.Add(fd);
+                Model.Interrupts.Register(v, fd);
+                dataPath.AddWakeSource(fd, 0x1_0000_0000UL + (ulong)v);
+            }
             Port.WriteMsixEntry(v, Model.Interrupts.SlotAddress(v), (uint)v);
-            dataPath.AddWakeSource(fd, 0x1_0000_0000UL + (ulong)v);
             mask |= 1u << v;
         }
         Port.WriteRegister(Registers.EIMS, mask);

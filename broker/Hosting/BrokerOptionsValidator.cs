@@ -19,6 +19,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         {
             failures.Add($"Broker:SocketPath '{options.SocketPath}' must be an absolute path");
         }
+        if (!Enum.IsDefined(options.RxRearm))
+        {
+            // The binder accepts any number for an enum; only the named values mean something.
+            failures.Add($"Broker:RxRearm '{options.RxRearm}' must be {string.Join(" or ", Enum.GetNames<RxRearmThreading>())}");
+        }
         if (options.Wire == WireKind.Tap && Device.TunTap.CheckName(options.TapInterface) is { } tapProblem)
         {
             failures.Add($"Broker:TapInterface: {tapProblem}");

@@ -76,9 +76,10 @@ public sealed class BrokerService : IHostedService, IDisposable
             throw;
         }
         bool inline = o.DeviceThreading == DeviceThreading.Inline;
-        _rearm = new RxRearmWorker(o.ClientBudget, o.IdleSpins, _logger);
-        _dataPath = new DataPathLoop(_device.Model, inline, o.ClientBudget, o.IdleSpins, TimeSpan.FromMilliseconds(o.DrainTimeoutMilliseconds), _rearm.Signal, _logger);
-        _device.RouteInterrupts(_dataPath.Sessions, o.DeviceQueues);
+        // Inline re-arm: no worker; the data path re-arms within its round and sleeps on the fill kicks too.
+        _rearm = o.RxRearm == RxRearmThreading.Parallel ? new RxRearmWorker(o.ClientBudget, o.IdleSpins, _logger) : null;
+        _dataPath = new DataPathLoop(_device.Model, inline, o.ClientBudget, o.IdleSpins, TimeSpan.FromMilliseconds(o.DrainTimeoutMilliseconds), _rearm?.Signal, _logger);
+        _device.RouteInterrupts(_dataPath.Sessions, o.DeviceQueues, inline);
         if (_device.Tap is { } tap)
         {
             if (inline)
@@ -106,7 +107,7 @@ public sealed class BrokerService : IHostedService, IDisposable
         }
         var portCounters = _device.Port.Statistics;
         Metrics.SetDeviceRxDrops(() => portCounters.NoDescriptorDrops + portCounters.UnknownDestinationDrops);
-        _rearm.Start();
+        _rearm?.Start();
         _dataPath.Start();
         if (!inline)
         {
@@ -139,12 +140,12 @@ public sealed class BrokerService : IHostedService, IDisposable
         // A data-path thread that died takes the broker down rather than leaving clients hanging.
         _watchdog = new Timer(_ =>
         {
-            if (_dataPath.Fault is not null || _rearm.Fault is not null)
+            if (_dataPath.Fault is not null || _rearm?.Fault is not null)
             {
                 _lifetime.StopApplication();
             }
         }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        Log.Listening(_logger, o.SocketPath, o.DeviceQueues, o.Wire.ToString(), o.DeviceThreading.ToString());
+        Log.Listening(_logger, o.SocketPath, o.DeviceQueues, o.Wire.ToString(), o.DeviceThreading.ToString(), o.RxRearm.ToString());
         return Task.CompletedTask;
     }
 

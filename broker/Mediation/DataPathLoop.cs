@@ -7,22 +7,32 @@ namespace Mediator.Broker.Mediation;
 /// <summary>
 /// The broker's data-path thread. Each round it serves every queue once, round-robin, with the same
 /// budget (so a flooding client cannot starve another): TX reap + intake (<see cref="TxPath"/>), then
-/// a device step when the device is inline, then RX delivery (<see cref="RxPath"/>). When a number of
-/// rounds find nothing to do it sets need-wakeup on every TX ring and sleeps on the kick eventfds; a
-/// busy-polling client therefore never makes it enter the kernel.
+/// RX re-arm (<see cref="RxRearm"/>) when re-arm is inline, a device step when the device is inline,
+/// then RX delivery (<see cref="RxPath"/>). When a number of rounds find nothing to do it sets
+/// need-wakeup on every ring it consumes and sleeps on their kick eventfds; a busy-polling client
+/// therefore never makes it enter the kernel.
 /// </summary>
+/// <remarks>
+/// With inline re-arm the same safety rules hold as with the parallel worker: the fill entry is copied
+/// once and validated, the frame is claimed for RX under the same ownership handshake (its fences then
+/// order one thread's own accesses, which costs a fence and nothing else), and refusals travel over the
+/// same private ring to <see cref="RxPath"/>, which returns them on the client's RX ring in the same round.
+/// </remarks>
 internal sealed class DataPathLoop : PollingThread
 {
     private readonly DeviceModel _device;
     private readonly bool _inlineDevice;
     private readonly uint _budget;
     private readonly TimeSpan _drainTimeout;
-    private readonly RearmSignal _rearm;
+    private readonly RearmSignal? _rearm;
+    private readonly bool _inlineRearm;
     private readonly ILogger _logger;
 
-    public DataPathLoop(DeviceModel device, bool inlineDevice, int budget, int idleSpins, TimeSpan drainTimeout, RearmSignal rearm, ILogger logger)
-        : base("mediator-datapath", idleSpins, s => s.Events.TxKick)
+    // rearm: how to wake the parallel re-arm worker; null: this thread re-arms inline and also sleeps on the fill kicks.
+    public DataPathLoop(DeviceModel device, bool inlineDevice, int budget, int idleSpins, TimeSpan drainTimeout, RearmSignal? rearm, ILogger logger)
+        : base("mediator-datapath", idleSpins, rearm is null ? [s => s.Events.TxKick, s => s.Events.FillKick] : [s => s.Events.TxKick])
     {
+        _inlineRearm = rearm is null;
         _device = device;
         _inlineDevice = inlineDevice;
         _budget = (uint)budget;
@@ -48,6 +58,14 @@ internal sealed class DataPathLoop : PollingThread
                 work += TxPath.Run(sessions[i], _budget);
             }
         }
+        if (_inlineRearm)
+        {
+            // Before the device step, so buffers the client lent just now can take this step's frames.
+            for (int i = 0; i < sessions.Length; i++)
+            {
+                work += RxRearm.Run(sessions[i], _budget);
+            }
+        }
         if (_inlineDevice)
         {
             work += _device.Step((int)_budget * Math.Max(1, sessions.Length));
@@ -70,10 +88,35 @@ internal sealed class DataPathLoop : PollingThread
     {
         var sessions = Sessions.Sessions;
         bool blocked = false;
+        bool ready = false;
         for (int i = 0; i < sessions.Length; i++)
         {
             var s = sessions[i];
-            blocked |= s.TxRequests.PrepareToSleep();
+            if (s.TxRequests.PrepareToSleep())
+            {
+                // Requests arrived after the last round without a kick (the client saw no need-wakeup
+                // yet): take them now. A full completion ring (a client that does not reap) or a full device
+                // ring makes us nap instead.
+                if (TxPath.HasRoom(s) && !s.Closing)
+                {
+                    ready = true;
+                }
+                else
+                {
+                    blocked = true;
+                }
+            }
+            if (_inlineRearm && s.Fill.PrepareToSleep() && s.BrokerDrivesRx)
+            {
+                // Fill entries arrived after the last round: re-arm now if the device ring and the refusal
+                // ring have room; without room, the delivery that frees it is the work we wait for (so a
+                // client that never reads its RX ring cannot keep this thread from sleeping). Both indices
+                // are this thread's own with inline re-arm: plain reads.
+                uint room = s.Driver.RxSize - 1 - (s.RxArmed - s.RxCleaned);
+                ready |= room != 0 && s.FillRefusalsOut.Free(1) != 0 && !s.Closing;
+            }
+            // A deferred wake-up (none is left after an idle round; this only guards the invariant).
+            blocked |= s.TxNotifier.Owed || s.RxNotifier.Owed;
             blocked |= s.TxPosted != s.TxCleaned || s.FillRefusalsIn.Available() != 0
                 || (s.RxCleaned != Volatile.Read(ref s.RxArmed) && s.Driver.RxDone(s.RxCleaned, out _, out _))
                 // A client that rings the device's doorbell itself kicks only if it saw need-wakeup (set
@@ -81,14 +124,21 @@ internal sealed class DataPathLoop : PollingThread
                 || (!s.BrokerDrivesTx && s.Driver.DeviceTxPending());
             blocked |= s.Front?.PrepareToSleep() ?? false; // always called: it asks the guest to kick
         }
-        // Blocked on a client that does not reap, or on the device: nap briefly rather than spin.
-        // Otherwise sleep until a kick, an interrupt or a command.
-        Sessions.Sleep(blocked ? 1 : 1000, QueueCounter.Wakeups, s => s.DataPathCounters);
+        // Work arrived during the re-check: no sleep. Blocked on a client that does not reap, or on the
+        // device: nap briefly rather than spin. Otherwise sleep until a kick, an interrupt or a command.
+        if (!ready)
+        {
+            Sessions.Sleep(blocked ? 1 : 1000, QueueCounter.Wakeups, s => s.DataPathCounters);
+        }
         sessions = Sessions.Sessions;
         for (int i = 0; i < sessions.Length; i++)
         {
             sessions[i].TxRequests.ClearNeedWakeup();
             sessions[i].Front?.ClearNeedWakeup();
+            if (_inlineRearm)
+            {
+                sessions[i].Fill.ClearNeedWakeup();
+            }
         }
     }
 

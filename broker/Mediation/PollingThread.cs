@@ -14,10 +14,10 @@ internal abstract class PollingThread : IDisposable
     private readonly Thread _thread;
     private volatile bool _stop;
 
-    protected PollingThread(string name, int idleSpins, Func<QueueSession, EventFd> kickOf)
+    protected PollingThread(string name, int idleSpins, params Func<QueueSession, EventFd>[] kicksOf)
     {
         _idleSpins = idleSpins;
-        Sessions = new SessionSet(kickOf);
+        Sessions = new SessionSet(kicksOf);
         _thread = new Thread(Run) { Name = name, IsBackground = true };
     }
 

@@ -133,6 +133,10 @@ public sealed unsafe class QueueSession
     internal uint TxDescriptorsPosted;
     /// <summary>Device TX descriptors reaped (free-running; data path).</summary>
     internal uint TxDescriptorsCleaned;
+    /// <summary>When to signal the client sleeping on its completion ring (data path).</summary>
+    internal SleeperNotifier TxNotifier { get; } = new();
+    /// <summary>When to signal the client sleeping on its RX ring (data path).</summary>
+    internal SleeperNotifier RxNotifier { get; } = new();
     /// <summary>Descriptors of the frame that starts at each device TX slot (data path).</summary>
     internal byte[] TxSegments { get; }
 

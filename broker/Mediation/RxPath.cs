@@ -11,8 +11,8 @@ namespace Mediator.Broker.Mediation;
 /// </summary>
 internal static class RxPath
 {
-    /// <summary>Serves one queue; returns entries written to the client's RX ring.</summary>
-    public static int Run(QueueSession s, uint budget, RearmSignal rearm)
+    /// <summary>Serves one queue; returns entries written to the client's RX ring. <paramref name="rearm"/> is null when this thread re-arms inline.</summary>
+    public static int Run(QueueSession s, uint budget, RearmSignal? rearm)
     {
         var rx = s.Rx;
         var driver = s.Driver;
@@ -20,6 +20,12 @@ internal static class RxPath
         uint free = rx.Free(budget);
         if (free == 0)
         {
+            // A full ring: the client has everything to read; make sure a sleeping one knows.
+            if (s.RxNotifier.Owed && s.RxNotifier.ShouldSignal(rx, wroteNow: false, moreComing: false))
+            {
+                s.Events.RxNotify.Signal();
+                counters.Increment(QueueCounter.Notifications);
+            }
             return 0;
         }
         uint max = Math.Min(free, budget);
@@ -32,6 +38,10 @@ internal static class RxPath
             rx[slot + written++] = s.FillRefusalsIn.Read(r + i);
         }
         s.FillRefusalsIn.Release(refusals);
+        if (refusals != 0)
+        {
+            rearm?.WakeIfSleeping(); // a worker asleep on a full refusal ring can take fill entries again
+        }
 
         // Acquire: descriptors and shadow entries below RxArmed were written by the re-arm worker.
         uint armed = Volatile.Read(ref s.RxArmed);
@@ -53,6 +63,11 @@ internal static class RxPath
         uint delivered = cleaned - s.RxCleaned;
         if (written == 0)
         {
+            if (s.RxNotifier.Owed && s.RxNotifier.ShouldSignal(rx, wroteNow: false, moreComing: false))
+            {
+                s.Events.RxNotify.Signal();
+                counters.Increment(QueueCounter.Notifications);
+            }
             return 0;
         }
         rx.Submit(written);
@@ -63,9 +78,10 @@ internal static class RxPath
             Volatile.Write(ref s.RxCleaned, cleaned);
             counters.Add(QueueCounter.RxDelivered, delivered);
             counters.Add(QueueCounter.RxBytes, bytes);
-            rearm.WakeIfSleeping();
+            rearm?.WakeIfSleeping();
         }
-        if (rx.ConsumerNeedsWakeup())
+        // Not deferred (the broker cannot know whether more frames are coming), but never twice for one sleep.
+        if (s.RxNotifier.ShouldSignal(rx, wroteNow: true, moreComing: false))
         {
             s.Events.RxNotify.Signal();
             counters.Increment(QueueCounter.Notifications);

@@ -49,7 +49,8 @@ internal sealed class RxRearmWorker : PollingThread
             var s = sessions[i];
             bool entries = s.Fill.PrepareToSleep();
             uint room = s.Driver.RxSize - 1 - (s.RxArmed - Volatile.Read(ref s.RxCleaned));
-            ready |= entries && room != 0 && s.BrokerDrivesRx;
+            // Without refusal room nothing can be taken either: wait for the data path to drain it.
+            ready |= entries && room != 0 && s.FillRefusalsOut.Free(1) != 0 && s.BrokerDrivesRx;
         }
         if (!ready)
         {

@@ -14,13 +14,14 @@ internal sealed class SessionSet : IDisposable
     private readonly Channel<SessionCommand> _commands = Channel.CreateUnbounded<SessionCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly EventFd _wake = new();
     private readonly Dictionary<ulong, (QueueSession Session, EventFd Fd)> _byTag = [];
-    private readonly Func<QueueSession, EventFd> _kickOf;
+    private readonly Func<QueueSession, EventFd>[] _kicksOf;
     private readonly ulong[] _ready = new ulong[64];
     private readonly Dictionary<ulong, EventFd> _extra = [];
 
-    public SessionSet(Func<QueueSession, EventFd> kickOf)
+    // kicksOf: the eventfds of a queue the thread sleeps on (one or more per queue).
+    public SessionSet(params Func<QueueSession, EventFd>[] kicksOf)
     {
-        _kickOf = kickOf;
+        _kicksOf = kicksOf;
         Epoll.Add(_wake.Handle.Fd, WakeTag);
     }
 
@@ -59,19 +60,31 @@ internal sealed class SessionSet : IDisposable
             try
             {
                 var s = command.Session;
-                var kick = _kickOf(s);
-                ulong tag = (ulong)kick.Handle.Fd;
                 if (command.Add)
                 {
                     Sessions = [.. Sessions, s];
-                    _byTag[tag] = (s, kick);
-                    Epoll.Add(kick.Handle.Fd, tag);
                 }
                 else
                 {
                     Sessions = Array.FindAll(Sessions, x => !ReferenceEquals(x, s));
-                    _byTag.Remove(tag);
-                    Epoll.Remove(kick.Handle.Fd);
+                }
+                foreach (var kickOf in _kicksOf)
+                {
+                    var kick = kickOf(s);
+                    ulong tag = (ulong)kick.Handle.Fd;
+                    if (command.Add)
+                    {
+                        _byTag[tag] = (s, kick);
+                        Epoll.Add(kick.Handle.Fd, tag);
+                    }
+                    else
+                    {
+                        _byTag.Remove(tag);
+                        Epoll.Remove(kick.Handle.Fd);
+                    }
+                }
+                if (!command.Add)
+                {
                     onRemove(s);
                 }
                 command.Done.TrySetResult();

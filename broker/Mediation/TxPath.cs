@@ -96,13 +96,26 @@ internal static class TxPath
         if (written != 0)
         {
             completions.Submit(written);
-            if (completions.ConsumerNeedsWakeup())
-            {
-                s.Events.TxNotify.Signal();
-                counters.Increment(QueueCounter.Notifications);
-            }
+        }
+        // A sleeping client is signalled moderated (SleeperNotifier): while more of its frames are at the
+        // device, once per batch of completions; never twice for one sleep.
+        if ((written != 0 || s.TxNotifier.Owed) && s.TxNotifier.ShouldSignal(completions, written != 0, moreComing: s.TxPosted != s.TxCleaned))
+        {
+            s.Events.TxNotify.Signal();
+            counters.Increment(QueueCounter.Notifications);
         }
         return (int)(reaped + taken);
+    }
+
+    /// <summary>
+    /// Whether <see cref="Run"/> has room to take at least one request now: a completion slot beyond
+    /// those owed to requests at the device, and two free device descriptors (a frame takes at most two).
+    /// </summary>
+    public static bool HasRoom(QueueSession s)
+    {
+        uint inFlight = s.TxPosted - s.TxCleaned;
+        uint deviceRoom = s.Driver.TxSize - 1 - (s.TxDescriptorsPosted - s.TxDescriptorsCleaned);
+        return deviceRoom >= 2 && s.Completions.Free(inFlight + 1) > inFlight;
     }
 
     private static unsafe uint Intake(QueueSession s, PacketPolicy policy, uint index, uint n, uint completionSlot)

@@ -73,7 +73,8 @@ internal static class PktgenCommand
         long sent = 0;
         ulong sequence = 0;
         double ticksPerFrame = rate > 0 ? Stopwatch.Frequency / rate : 0;
-        var backoff = new PollBackoff();
+        var backoff = new PollBackoff(sleeps: wait == WaitMode.Hybrid);
+        using var mark = new ProgressMark();
         while (!deadline.Reached(sent))
         {
             uint want = (uint)Math.Min(Math.Min(batch, deadline.Remaining(sent)), queue.Frames.Available);
@@ -83,6 +84,7 @@ internal static class PktgenCommand
                 want = (uint)Math.Clamp(allowed, 0, want);
             }
             queue.ReapCompletions();
+            mark.Update(queue.Completed);
             uint index = 0;
             uint n = want == 0 ? 0 : queue.ReserveTx(want, out index);
             for (uint i = 0; i < n; i++)
@@ -103,9 +105,9 @@ internal static class PktgenCommand
             else if (want != 0 || queue.Frames.Available == 0)
             {
                 // Ring or frames full: let the broker catch up.
-                if (wait == WaitMode.Poll)
+                if (wait != WaitMode.Eventfd)
                 {
-                    backoff.Idle();
+                    backoff.Idle(queue, rx: false);
                 }
                 else
                 {

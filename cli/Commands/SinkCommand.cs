@@ -48,7 +48,8 @@ internal static class SinkCommand
         queue.Refill();
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
         var cpuStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-        var backoff = new PollBackoff();
+        var backoff = new PollBackoff(sleeps: wait == WaitMode.Hybrid);
+        using var mark = new ProgressMark();
         using var stop = new StopSignal(token);
         var deadline = new Deadline(seconds, count, stop.Token);
         long received = 0, verified = 0, corrupt = 0, outOfOrder = 0, gaps = 0;
@@ -64,9 +65,9 @@ internal static class SinkCommand
                 {
                     break;
                 }
-                if (wait == WaitMode.Poll)
+                if (wait != WaitMode.Eventfd)
                 {
-                    backoff.Idle();
+                    backoff.Idle(queue, rx: true);
                 }
                 else
                 {
@@ -119,6 +120,7 @@ internal static class SinkCommand
                 }
             }
             queue.ReleaseRx(n);
+            mark.Update(received);
             if (posted != 0)
             {
                 queue.SubmitFill(posted);

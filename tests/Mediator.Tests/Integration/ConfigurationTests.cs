@@ -10,6 +10,8 @@ public sealed class ConfigurationTests
     [InlineData("--Broker:ClientBudget=0", "ClientBudget")]
     [InlineData("--Broker:SocketMode=999", "SocketMode")]
     [InlineData("--Broker:DefaultPolicy:Mode=DirectMap", "EnableUnsafeModes")]
+    [InlineData("--Broker:RxRearm=Sideways", "RxRearm")]
+    [InlineData("--Broker:RxRearm=7", "RxRearm")]
     public void A_bad_value_stops_the_broker_with_a_message_naming_it(string argument, string named)
     {
         var dir = Directory.CreateTempSubdirectory("mediator-config-");
