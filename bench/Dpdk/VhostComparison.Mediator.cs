@@ -1,0 +1,71 @@
+using System.Globalization;
+using Mediator.Bench.Harness;
+using Mediator.Cli;
+
+namespace Mediator.Bench.Dpdk;
+
+public static partial class VhostComparison
+{
+    /// <summary>
+    /// An unmodified testpmd (virtio-user) through the broker's vhost-user port. Towards: txonly into the
+    /// null wire, counted at testpmd's TX. Loopback: flowgen to its own MAC, the device's loopback brings
+    /// the frames back, counted at testpmd's RX. From: rxonly, fed by the library's pktgen through the
+    /// loopback, counted at testpmd's RX (three busy processes on two cores: stated in the summary).
+    /// </summary>
+    private static PointResult RunMediatorVhost(string point, VhostComparisonSettings s, MachineInfo machine, int repeat)
+    {
+        var row = Row(MediatorVhost, point, repeat);
+        ChildProcess? pktgen = null;
+        try
+        {
+            using var broker = MediatorVhostBroker.Start(loopback: point != Towards);
+            var options = point switch
+            {
+                Towards => broker.TestPmd("txonly"),
+                Loop => broker.TestPmd("flowgen", ethPeer: broker.Mac),
+                _ => broker.TestPmd("rxonly"),
+            };
+            using var pmd = TestPmd.Start(options, TimeSpan.FromSeconds(s.Warmup + s.Measure + 60));
+            var pids = new List<int> { broker.Process.Pid, pmd.Pid };
+            if (point == From)
+            {
+                string seconds = (s.Warmup + s.Measure + 20).ToString("0.###", CultureInfo.InvariantCulture);
+                pktgen = ChildProcess.StartSelf("pktgen", "--socket", broker.ControlSocket, "--dst", broker.Mac, "--batch", "64", "--size", "64", "--duration", seconds);
+                if (pktgen.WaitForLine("READY ", TimeSpan.FromSeconds(60)) is null)
+                {
+                    throw new InvalidOperationException("pktgen did not start: " + string.Join(" | ", pktgen.ErrorLines.Take(5)));
+                }
+                pids.Add(pktgen.Pid);
+            }
+            Func<NicStatistics, long> counter = point == Towards ? n => n.TxPackets : n => n.RxPackets;
+            WaitForCounter(pmd, counter, TimeSpan.FromSeconds(30));
+            Thread.Sleep(TimeSpan.FromSeconds(s.Warmup));
+            var window = RateWindow.Measure(pmd, counter, pids, s.Measure);
+            pmd.StopForwarding(TimeSpan.FromSeconds(20));
+            pmd.Quit(TimeSpan.FromSeconds(20));
+            return FromWindow(row, window, machine, trusted: 0, untrusted: [.. Enumerable.Range(1, pids.Count - 1)]);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
+        {
+            return row with { Status = "failed: " + e.Message.ReplaceLineEndings(" ") };
+        }
+        finally
+        {
+            pktgen?.Dispose();
+        }
+    }
+
+    /// <summary>Asks testpmd for its statistics until <paramref name="counter"/> moves; throws with its output on timeout.</summary>
+    public static void WaitForCounter(TestPmd pmd, Func<NicStatistics, long> counter, TimeSpan timeout)
+    {
+        var end = DateTime.UtcNow + timeout;
+        while (counter(pmd.ShowPortStats(TimeSpan.FromSeconds(10))) == 0)
+        {
+            if (DateTime.UtcNow > end || pmd.HasExited)
+            {
+                throw new TimeoutException($"testpmd's counter did not move in {timeout.TotalSeconds} s:\n{pmd.Tail()}");
+            }
+            Thread.Sleep(100); // a condition polled with a deadline; the link comes up in well under a second
+        }
+    }
+}
