@@ -94,6 +94,9 @@ internal sealed partial class ControlServer : IDisposable
                 {
                     ApplyPendingPolicies();
                 }
+                else if (tag != StopTag && ServeVhost(tag))
+                {
+                }
                 else if (tag != StopTag && _connections.TryGetValue(tag, out var connection))
                 {
                     try
@@ -117,6 +120,7 @@ internal sealed partial class ControlServer : IDisposable
             TrySend(connection, ControlCodec.WriteEmpty(_send, MessageType.Goodbye, 0), default);
             Disconnect(connection);
         }
+        StopVhost();
         Log.Stopped(_logger, clients);
     }
 
@@ -420,6 +424,7 @@ internal sealed partial class ControlServer : IDisposable
                     q.Session.AddCountersTo(sum);
                 }
             }
+            AddVhostCountersTo(sum);
         }
         else if (c.Queues.TryGetValue(request.QueueId, out var q))
         {
@@ -437,18 +442,24 @@ internal sealed partial class ControlServer : IDisposable
     {
         var (session, deviceQueue) = c.Queues[queueId];
         c.Queues.Remove(queueId);
+        Retire(c.ClientId, queueId, session, deviceQueue);
+    }
+
+    /// <summary>Takes a queue off both data threads, drains and frees it; returns its final counters.</summary>
+    private ulong[] Retire(uint clientId, uint queueId, QueueSession session, int deviceQueue)
+    {
         Metrics?.Unregister(session); // before teardown frees what the collector reads
         session.Closing = true;
         // The re-arm worker lets go first, so the teardown on the data path owns the queue alone.
         Await(_rearm.Sessions.Post(new SessionCommand(session, Add: false)));
         Await(_dataPath.Sessions.Post(new SessionCommand(session, Add: false)));
-        Span<ulong> final = stackalloc ulong[(int)QueueCounter.Count];
-        final.Clear();
+        var final = new ulong[(int)QueueCounter.Count];
         session.AddCountersTo(final);
         _totals.AddClosed(final);
         _queuePool.Return(deviceQueue);
-        Log.QueueClosed(_logger, c.ClientId, queueId, final[(int)QueueCounter.TxSent], final[(int)QueueCounter.TxRefused],
+        Log.QueueClosed(_logger, clientId, queueId, final[(int)QueueCounter.TxSent], final[(int)QueueCounter.TxRefused],
             final[(int)QueueCounter.RxDelivered], final[(int)QueueCounter.Cancelled]);
+        return final;
     }
 
     private static void Await(SessionCommand command)
@@ -497,6 +508,7 @@ internal sealed partial class ControlServer : IDisposable
         _epoll.Dispose();
         _stopSignal.Dispose();
         _reloadSignal.Dispose();
+        DisposeVhost();
         try
         {
             File.Delete(SocketPath);

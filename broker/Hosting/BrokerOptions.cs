@@ -101,6 +101,15 @@ public sealed class BrokerOptions
     /// <summary>Rules by peer identity, first match wins.</summary>
     public List<PolicyRule> Policies { get; set; } = [];
 
+    /// <summary>vhost-user ports: sockets where unmodified virtio front ends (DPDK virtio_user, QEMU) connect (docs/vhost-user.md).</summary>
+    public List<VhostUserPortOptions> VhostUser { get; set; } = [];
+
+    /// <summary>
+    /// Refuse a vhost-user memory table unless every region's file is sealed against shrinking (the broker
+    /// tries to add the seal itself). Off by default: DPDK's hugetlbfs files cannot be sealed (docs/security.md).
+    /// </summary>
+    public bool VhostUserRequireSealedMemory { get; set; }
+
     /// <summary>Records every DMA access in the audit log (costly; for evaluations).</summary>
     public bool DetailedDmaAudit { get; set; }
 }

@@ -23,6 +23,24 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         {
             failures.Add($"Broker:TapInterface: {tapProblem}");
         }
+        var vhostPaths = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < options.VhostUser.Count; i++)
+        {
+            var port = options.VhostUser[i];
+            if (port is null)
+            {
+                failures.Add($"Broker:VhostUser:{i} is empty");
+                continue;
+            }
+            if (port.Validate($"Broker:VhostUser:{i}") is { } problem)
+            {
+                failures.Add(problem);
+            }
+            else if (!vhostPaths.Add(port.Path) || port.Path == options.SocketPath)
+            {
+                failures.Add($"Broker:VhostUser:{i}:Path '{port.Path}' is used twice");
+            }
+        }
         var rules = options.Policies.Select((r, i) => (Rule: r, Where: $"Broker:Policies:{i}"))
             .Append((Rule: options.DefaultPolicy, Where: "Broker:DefaultPolicy"));
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -39,6 +39,10 @@ internal sealed class DataPathLoop : PollingThread
         int work = 0;
         for (int i = 0; i < sessions.Length; i++)
         {
+            if (sessions[i].Front is { } front) // a vhost-user port: its in-broker client posts first
+            {
+                work += front.PumpTx();
+            }
             if (sessions[i].BrokerDrivesTx) // TxDirect and DirectMap clients write the device TX ring themselves
             {
                 work += TxPath.Run(sessions[i], _budget);
@@ -53,6 +57,10 @@ internal sealed class DataPathLoop : PollingThread
             if (sessions[i].BrokerDrivesRx) // DirectMap clients reap the device RX ring themselves
             {
                 work += RxPath.Run(sessions[i], _budget, _rearm);
+            }
+            if (sessions[i].Front is { } front)
+            {
+                work += front.PumpRx();
             }
         }
         return work;
@@ -71,6 +79,7 @@ internal sealed class DataPathLoop : PollingThread
                 // A client that rings the device's doorbell itself kicks only if it saw need-wakeup (set
                 // above, then a full fence): re-check its tail so a doorbell rung just before is not lost.
                 || (!s.BrokerDrivesTx && s.Driver.DeviceTxPending());
+            blocked |= s.Front?.PrepareToSleep() ?? false; // always called: it asks the guest to kick
         }
         // Blocked on a client that does not reap, or on the device: nap briefly rather than spin.
         // Otherwise sleep until a kick, an interrupt or a command.
@@ -79,9 +88,13 @@ internal sealed class DataPathLoop : PollingThread
         for (int i = 0; i < sessions.Length; i++)
         {
             sessions[i].TxRequests.ClearNeedWakeup();
+            sessions[i].Front?.ClearNeedWakeup();
         }
     }
 
-    protected override void OnRemoved(QueueSession s) =>
+    protected override void OnRemoved(QueueSession s)
+    {
+        s.Front?.Detach(); // before teardown: the guest's rings are never touched again
         QueueTeardown.Run(s, _drainTimeout, _inlineDevice ? () => _device.Step(1024) : null);
+    }
 }

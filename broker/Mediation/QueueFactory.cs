@@ -16,9 +16,9 @@ internal static unsafe class QueueFactory
     /// <summary>The MAC the broker assigns device queue <paramref name="queue"/> (locally administered).</summary>
     public static byte[] MacFor(int queue) => [0x02, 0x4D, 0x44, 0x00, (byte)(queue >> 8), (byte)queue];
 
-    /// <summary>Creates the queue in <paramref name="mode"/> (unsafe modes: see <see cref="QueueSession.Mode"/>). The caller sends the descriptors, then calls <see cref="QueueMemory.CloseDescriptors"/>.</summary>
+    /// <summary>Creates the queue in <paramref name="mode"/> (unsafe modes: see <see cref="QueueSession.Mode"/>), steered by <paramref name="mac"/> (default <see cref="MacFor"/>). The caller sends the descriptors, then calls <see cref="QueueMemory.CloseDescriptors"/>.</summary>
     public static QueueSession Create(DeviceModel device, uint clientId, uint queueId, int deviceQueue,
-        QueueGeometry geometry, int maxFrameLength, uint throttleMicroseconds, ClientMode mode = ClientMode.Mediated)
+        QueueGeometry geometry, int maxFrameLength, uint throttleMicroseconds, ClientMode mode = ClientMode.Mediated, byte[]? mac = null)
     {
         var layout = new QueueLayout(geometry);
         var owned = new List<IDisposable>();
@@ -52,7 +52,7 @@ internal static unsafe class QueueFactory
             // The device RX ring holds twice the fill ring, so every buffer the client can post at once
             // fits at the device (an 82599 ring keeps one slot free), and the fill ring always drains.
             var driver = Own(owned, new QueueDriver(device, deviceQueue, geometry.TxSize, geometry.FillSize * 2, geometry.FrameSize,
-                umem, tag, ownerTag: (int)(clientId << 8 | queueId & 0xFF), MacFor(deviceQueue), vector: deviceQueue % 32, throttleMicroseconds, mode));
+                umem, tag, ownerTag: (int)(clientId << 8 | queueId & 0xFF), mac ?? MacFor(deviceQueue), vector: deviceQueue % 32, throttleMicroseconds, mode));
             return new QueueSession(clientId, queueId, geometry, layout, maxFrameLength, memory, driver, events, mode);
         }
         catch

@@ -153,6 +153,12 @@ public sealed unsafe class QueueSession
     /// <summary>Set while the queue closes: no new requests are taken.</summary>
     internal volatile bool Closing;
 
+    /// <summary>
+    /// The in-broker client of a vhost-user port's queue (null for library clients). The data path runs
+    /// it around the queue's TX intake and RX delivery each round (docs/vhost-user.md).
+    /// </summary>
+    internal Vhost.VhostPort? Front { get; set; }
+
     /// <summary>Counters written by the data path.</summary>
     public QueueCounters DataPathCounters { get; } = new();
 

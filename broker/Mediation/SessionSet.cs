@@ -113,6 +113,15 @@ internal sealed class SessionSet : IDisposable
         _extra[tag] = fd;
     }
 
+    /// <summary>Stops waking on a descriptor added by <see cref="AddWakeSource"/> (serving thread, before the descriptor closes).</summary>
+    public void RemoveWakeSource(ulong tag)
+    {
+        if (_extra.Remove(tag, out var fd))
+        {
+            Epoll.Remove(fd.Handle.Fd);
+        }
+    }
+
 
     public void Dispose()
     {

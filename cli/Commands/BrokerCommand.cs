@@ -20,8 +20,14 @@ internal static class BrokerCommand
         var wire = new Option<WireKind?>("--wire") { Description = "Wire of the device port (Broker:Wire)" };
         var tapInterface = new Option<string?>("--tap-interface") { Description = "TAP interface name with --wire tap (Broker:TapInterface, default mediator0)" };
         var deviceThread = new Option<bool>("--device-thread") { Description = "Run the device model on its own thread (Broker:DeviceThreading=Thread)" };
+        var vhostUser = new Option<string[]>("--vhost-user")
+        {
+            Description = "A vhost-user port: listen at PATH for a virtio front end (DPDK virtio_user, QEMU), optionally with its MAC (Broker:VhostUser:N:Path/Mac; default MAC 02:4d:56:00:00:NN, NN its 1-based position). Repeatable",
+            AllowMultipleArgumentsPerToken = false,
+            HelpName = "PATH[@MAC]",
+        };
         var config = new Option<string?>("--config") { Description = "Extra JSON configuration file, watched: editing its policies (or SIGHUP) reloads them" };
-        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, tapInterface, deviceThread, config };
+        var command = new Command("broker", "Run the broker (the trusted side) on the built-in device model") { socket, queues, wire, tapInterface, deviceThread, vhostUser, config };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (r, token) =>
         {
@@ -41,6 +47,16 @@ internal static class BrokerCommand
             if (r.GetValue(tapInterface) is { } tap)
             {
                 args.Add($"--Broker:TapInterface={tap}");
+            }
+            var ports = r.GetValue(vhostUser) ?? [];
+            for (int i = 0; i < ports.Length; i++)
+            {
+                int at = ports[i].LastIndexOf('@');
+                args.Add($"--Broker:VhostUser:{i}:Path={(at < 0 ? ports[i] : ports[i][..at])}");
+                if (at >= 0)
+                {
+                    args.Add($"--Broker:VhostUser:{i}:Mac={ports[i][(at + 1)..]}");
+                }
             }
             if (r.GetValue(deviceThread))
             {

@@ -74,6 +74,30 @@ public enum QueueCounter
     DeviceTxFrames,
     /// <summary>Broker-wide only: frames the device wrote into RX buffers on port 0, every queue and mode (its GPRC).</summary>
     DeviceRxFrames,
+    /// <summary>vhost-user: frames taken from the guest's TX virtqueue and posted as TX requests.</summary>
+    VhostTxFrames,
+    /// <summary>vhost-user: TX descriptor chains refused (sum of the Vhost refusal reasons on TX).</summary>
+    VhostTxRefused,
+    /// <summary>vhost-user: frames copied into the guest's RX buffers.</summary>
+    VhostRxFrames,
+    /// <summary>vhost-user: frames from the device dropped because the guest had posted no RX buffer.</summary>
+    VhostRxNoGuestBuffer,
+    /// <summary>vhost-user: RX descriptor chains refused (sum of the Vhost refusal reasons on RX).</summary>
+    VhostRxRefused,
+    /// <summary>vhost-user refusals: the available index jumped by more than the ring size.</summary>
+    VhostRefusedAvailIndexJump,
+    /// <summary>vhost-user refusals: a head or next index outside the descriptor table.</summary>
+    VhostRefusedIndexOutOfRange,
+    /// <summary>vhost-user refusals: a chain longer than the ring (a loop).</summary>
+    VhostRefusedChainLoop,
+    /// <summary>vhost-user refusals: an indirect descriptor (not negotiated).</summary>
+    VhostRefusedIndirect,
+    /// <summary>vhost-user refusals: a buffer pointing the wrong way (writable on TX, read-only on RX).</summary>
+    VhostRefusedWrongDirection,
+    /// <summary>vhost-user refusals: a buffer not wholly inside one region of the memory table.</summary>
+    VhostRefusedOutsideMemory,
+    /// <summary>vhost-user refusals: zero-length buffer, TX chain shorter than the header or longer than a frame, RX chain too small.</summary>
+    VhostRefusedBadLength,
     /// <summary>Number of counters.</summary>
     Count,
 }

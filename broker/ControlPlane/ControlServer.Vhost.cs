@@ -1,0 +1,238 @@
+using Mediator.Abi;
+using Mediator.Broker.Hosting;
+using Mediator.Broker.Mediation;
+using Mediator.Broker.Vhost;
+using Mediator.Control;
+using Mediator.Native;
+using Mediator.Policies;
+
+namespace Mediator.Broker.ControlPlane;
+
+/// <summary>
+/// The control server's vhost-user ports: one listening stream socket per port, at most one front end
+/// per port at a time. A front end is identified by SO_PEERCRED and resolved to a policy exactly like a
+/// library client; it gets an ordinary mediated queue (UMEM private to the broker, a device queue pair
+/// with the port's MAC) whose client side is a <see cref="VhostPort"/> on the data path. Its vhost-user
+/// messages are handled here, on the control thread, by a <see cref="VhostConnection"/>.
+/// </summary>
+internal sealed partial class ControlServer
+{
+    private const ulong VhostListenTagBase = 1UL << 48;
+    private const ulong VhostConnectionTagBase = 2UL << 48;
+    private readonly List<VhostListener> _vhostListeners = [];
+    private bool _vhostRequireSealed;
+
+    /// <summary>The queue a vhost-user front end gets: 2048 frames of 2 KiB (4 MiB, private to the broker).</summary>
+    internal static readonly QueueGeometry VhostGeometry = new()
+    {
+        FrameSize = 2048, FrameCount = 2048, TxSize = 256, CompletionSize = 256, FillSize = 256, RxSize = 512,
+    };
+
+    private sealed class VhostListener(int index, string path, byte[] mac, UnixStreamSocket socket)
+    {
+        public int Index { get; } = index;
+        public string Path { get; } = path;
+        public byte[] Mac { get; } = mac;
+        public UnixStreamSocket Socket { get; } = socket;
+        public VhostClient? Client { get; set; }
+    }
+
+    private sealed class VhostClient(VhostConnection connection, QueueSession session, int deviceQueue, ClientPolicy policy)
+    {
+        public VhostConnection Connection { get; } = connection;
+        public QueueSession Session { get; } = session;
+        public int DeviceQueue { get; } = deviceQueue;
+        public ClientPolicy Policy { get; } = policy;
+    }
+
+    /// <summary>Listens on every configured vhost-user port (before <see cref="Start"/>). Throws, naming the path, when one cannot listen.</summary>
+    public void AddVhostPorts(IReadOnlyList<VhostUserPortOptions> ports, bool requireSealed)
+    {
+        _vhostRequireSealed = requireSealed;
+        for (int i = 0; i < ports.Count; i++)
+        {
+            var mac = ports[i].ResolveMac(i);
+            string path = ports[i].Path;
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var socket = UnixStreamSocket.Listen(path);
+            File.SetUnixFileMode(path, (UnixFileMode)0b110_110_000); // owner and group: the policy decides the rest
+            var listener = new VhostListener(i, path, mac, socket);
+            _vhostListeners.Add(listener);
+            _epoll.Add(socket.Handle.Fd, VhostListenTagBase + (ulong)i);
+            Log.VhostListening(_logger, path, VhostUserPortOptions.Format(mac));
+        }
+    }
+
+    /// <summary>Handles an epoll event of a vhost-user socket; false when the tag is not one.</summary>
+    private bool ServeVhost(ulong tag)
+    {
+        if (tag >= VhostConnectionTagBase && tag < VhostConnectionTagBase + (ulong)_vhostListeners.Count)
+        {
+            var listener = _vhostListeners[(int)(tag - VhostConnectionTagBase)];
+            if (listener.Client is { } client)
+            {
+                bool keep;
+                try
+                {
+                    keep = client.Connection.Serve();
+                }
+                catch (Exception e) when (e is NativeException or TimeoutException or IOException)
+                {
+                    Log.VhostFailed(_logger, client.Connection.ClientId, e);
+                    keep = false;
+                }
+                if (!keep)
+                {
+                    DisconnectVhost(listener);
+                }
+            }
+            return true;
+        }
+        if (tag >= VhostListenTagBase && tag < VhostListenTagBase + (ulong)_vhostListeners.Count)
+        {
+            AcceptVhost(_vhostListeners[(int)(tag - VhostListenTagBase)]);
+            return true;
+        }
+        return false;
+    }
+
+    private void AcceptVhost(VhostListener listener)
+    {
+        UnixStreamSocket? socket;
+        try
+        {
+            socket = listener.Socket.Accept();
+        }
+        catch (NativeException e)
+        {
+            Log.AcceptFailed(_logger, e.Message);
+            return;
+        }
+        if (socket is null)
+        {
+            return;
+        }
+        string? refusal = null;
+        VhostClient? client = null;
+        try
+        {
+            client = OpenVhostClient(listener, socket, out refusal);
+        }
+        catch (Exception e) when (e is NativeException or ArgumentException)
+        {
+            refusal = e.Message;
+        }
+        if (client is null)
+        {
+            Log.VhostConnectionRefused(_logger, listener.Path, refusal ?? "unknown");
+            socket.Dispose();
+            return;
+        }
+        listener.Client = client;
+        _epoll.Add(socket.Handle.Fd, VhostConnectionTagBase + (ulong)listener.Index);
+    }
+
+    private VhostClient? OpenVhostClient(VhostListener listener, UnixStreamSocket socket, out string? refusal)
+    {
+        if (listener.Client is not null)
+        {
+            refusal = "a front end is already connected on this port";
+            return null;
+        }
+        var peer = socket.GetPeerCredentials();
+        var policy = _policies.Resolve(peer, out var denied);
+        if (denied is not null)
+        {
+            refusal = $"policy: {denied.Reason}";
+            return null;
+        }
+        var geometry = VhostGeometry;
+        if (policy.MaxQueues < 1 || geometry.UmemSize > (ulong)policy.MaxUmemBytes)
+        {
+            refusal = $"policy '{policy.Name}' does not allow one queue of {geometry.UmemSize} bytes";
+            return null;
+        }
+        if (!_queuePool.TryRent(out int deviceQueue))
+        {
+            refusal = "every device queue pair is in use";
+            return null;
+        }
+        uint clientId = _nextClientId++;
+        QueueSession session;
+        try
+        {
+            session = QueueFactory.Create(_device.Model, clientId, 1, deviceQueue, geometry, policy.MaxFrameLength, _throttleMicroseconds, mac: listener.Mac);
+        }
+        catch
+        {
+            _queuePool.Return(deviceQueue);
+            throw;
+        }
+        session.Memory.CloseDescriptors(); // the UMEM and rings never leave the broker
+        session.RateLimiter = new TxRateLimiter();
+        session.PublishPolicy(PacketPolicy.Compile(policy, listener.Mac));
+        var port = new VhostPort(session, _dataPath.Sessions, VhostBudget);
+        session.Front = port;
+        Metrics?.Register(session, $"vhost:{listener.Path}", policy.Name);
+        var connection = new VhostConnection(clientId, socket, port, session.DataPathCounters, _vhostRequireSealed, _logger);
+        _rearm.Sessions.Post(new SessionCommand(session, Add: true));
+        _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
+        Log.VhostConnected(_logger, listener.Path, clientId, peer.Pid, peer.Uid, peer.Gid, policy.Name, deviceQueue);
+        refusal = null;
+        return new VhostClient(connection, session, deviceQueue, policy);
+    }
+
+    /// <summary>TX frames a vhost-user port takes from its guest per round (the fairness quantum of library clients).</summary>
+    private const uint VhostBudget = 256;
+
+    private void DisconnectVhost(VhostListener listener)
+    {
+        if (listener.Client is not { } client)
+        {
+            return;
+        }
+        listener.Client = null;
+        var connection = client.Connection;
+        _epoll.Remove(connection.Socket.Handle.Fd);
+        // The queue leaves both threads first (the data path lets go of the guest's rings as it removes
+        // it), then the guest's memory is unmapped and its descriptors closed.
+        var final = Retire(connection.ClientId, 1, client.Session, client.DeviceQueue);
+        connection.Dispose();
+        Log.VhostGone(_logger, connection.ClientId, final[(int)QueueCounter.VhostTxFrames], final[(int)QueueCounter.VhostRxFrames],
+            final[(int)QueueCounter.VhostRxNoGuestBuffer], final[(int)QueueCounter.VhostTxRefused] + final[(int)QueueCounter.VhostRxRefused]);
+    }
+
+    /// <summary>Adds the counters of every vhost-user port's queue into <paramref name="sum"/>.</summary>
+    private void AddVhostCountersTo(Span<ulong> sum)
+    {
+        foreach (var listener in _vhostListeners)
+        {
+            listener.Client?.Session.AddCountersTo(sum);
+        }
+    }
+
+    /// <summary>Disconnects every front end and closes the listeners (control thread, at stop).</summary>
+    private void StopVhost()
+    {
+        foreach (var listener in _vhostListeners)
+        {
+            DisconnectVhost(listener);
+        }
+    }
+
+    /// <summary>Closes the listening sockets and removes their files.</summary>
+    private void DisposeVhost()
+    {
+        foreach (var listener in _vhostListeners)
+        {
+            listener.Socket.Dispose();
+            try
+            {
+                File.Delete(listener.Path);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
