@@ -170,6 +170,34 @@ public sealed class TestPmd : IDisposable
         return found ?? throw new TimeoutException($"testpmd (pid {Pid}) printed no port statistics within {timeout.TotalSeconds} s:\n{Tail()}");
     }
 
+    /// <summary>
+    /// Interactive: <c>start</c>, or with <paramref name="txFirstBursts"/> &gt; 0 <c>start tx_first N</c>
+    /// (N bursts of generated frames first: io/mac/macswap then keep them circulating); waits for the
+    /// confirmation line.
+    /// </summary>
+    public void StartForwarding(TimeSpan timeout, int txFirstBursts = 0)
+    {
+        int before = Lines.Count;
+        Command(txFirstBursts > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"start tx_first {txFirstBursts}") : "start");
+        int seen = 0;
+        if (!WaitForLine(l => ++seen > before && l.Contains("packet forwarding - ports=", StringComparison.Ordinal), timeout))
+        {
+            throw new TimeoutException($"testpmd (pid {Pid}) did not start forwarding within {timeout.TotalSeconds} s:\n{Tail()}");
+        }
+    }
+
+    /// <summary>Interactive: <c>set fwd MODE</c> (while forwarding is stopped).</summary>
+    public void SetForwardMode(string mode, TimeSpan timeout)
+    {
+        int before = Lines.Count;
+        Command("set fwd " + mode);
+        int seen = 0;
+        if (!WaitForLine(l => ++seen > before && l.Contains($"Set {mode} packet forwarding mode", StringComparison.Ordinal), timeout))
+        {
+            throw new TimeoutException($"testpmd (pid {Pid}) did not switch to {mode} within {timeout.TotalSeconds} s:\n{Tail()}");
+        }
+    }
+
     /// <summary>Interactive: <c>stop</c> (forwarding stops, the port stays up); returns port 0's forward statistics.</summary>
     public ForwardStatistics StopForwarding(TimeSpan timeout)
     {

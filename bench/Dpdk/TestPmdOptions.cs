@@ -49,6 +49,9 @@ public sealed record TestPmdOptions
     /// </summary>
     public bool Interactive { get; init; } = true;
 
+    /// <summary>Start forwarding at once (<c>--auto-start</c>); otherwise an interactive caller sends <c>start</c> (see <see cref="TestPmd.StartForwarding"/>).</summary>
+    public bool AutoStart { get; init; } = true;
+
     /// <summary>Non-interactive only: seconds between periodic NIC statistics blocks (0: none).</summary>
     public int StatsPeriod { get; init; } = 1;
 
@@ -75,11 +78,15 @@ public sealed record TestPmdOptions
             "-m", MemoryMb.ToString(inv), "--no-telemetry",
             "--vdev", Vdev,
             "--",
-            "--forward-mode=" + ForwardMode, "--nb-cores=1", "--auto-start",
+            "--forward-mode=" + ForwardMode, "--nb-cores=1",
             "--burst=" + Burst.ToString(inv), "--txpkts=" + FrameSize.ToString(inv),
             "--txd=" + Descriptors.ToString(inv), "--rxd=" + Descriptors.ToString(inv),
             "--total-num-mbufs=" + Mbufs.ToString(inv),
         };
+        if (AutoStart)
+        {
+            args.Add("--auto-start");
+        }
         if (Interactive)
         {
             args.Add("-i");
