@@ -68,24 +68,7 @@ internal sealed partial class ControlServer
     {
         if (tag >= VhostConnectionTagBase && tag < VhostConnectionTagBase + (ulong)_vhostListeners.Count)
         {
-            var listener = _vhostListeners[(int)(tag - VhostConnectionTagBase)];
-            if (listener.Client is { } client)
-            {
-                bool keep;
-                try
-                {
-                    keep = client.Connection.Serve();
-                }
-                catch (Exception e) when (e is NativeException or TimeoutException or IOException)
-                {
-                    Log.VhostFailed(_logger, client.Connection.ClientId, e);
-                    keep = false;
-                }
-                if (!keep)
-                {
-                    DisconnectVhost(listener);
-                }
-            }
+            ServeVhostClient(_vhostListeners[(int)(tag - VhostConnectionTagBase)]);
             return true;
         }
         if (tag >= VhostListenTagBase && tag < VhostListenTagBase + (ulong)_vhostListeners.Count)
@@ -94,6 +77,29 @@ internal sealed partial class ControlServer
             return true;
         }
         return false;
+    }
+
+    /// <summary>Handles what the port's front end sent; disconnects it when it has gone or was refused.</summary>
+    private void ServeVhostClient(VhostListener listener)
+    {
+        if (listener.Client is not { } client)
+        {
+            return;
+        }
+        bool keep;
+        try
+        {
+            keep = client.Connection.Serve();
+        }
+        catch (Exception e) when (e is NativeException or TimeoutException or IOException)
+        {
+            Log.VhostFailed(_logger, client.Connection.ClientId, e);
+            keep = false;
+        }
+        if (!keep)
+        {
+            DisconnectVhost(listener);
+        }
     }
 
     private void AcceptVhost(VhostListener listener)
@@ -134,6 +140,9 @@ internal sealed partial class ControlServer
 
     private VhostClient? OpenVhostClient(VhostListener listener, UnixStreamSocket socket, out string? refusal)
     {
+        // The front end before this one may have gone with its hang-up still queued behind this
+        // accept: serve it now, so a restarted front end is not refused.
+        ServeVhostClient(listener);
         if (listener.Client is not null)
         {
             refusal = "a front end is already connected on this port";
@@ -225,14 +234,14 @@ internal sealed partial class ControlServer
     {
         foreach (var listener in _vhostListeners)
         {
-            listener.Socket.Dispose();
             try
             {
-                File.Delete(listener.Path);
+                listener.Socket.DeleteBoundFile(listener.Path);
             }
             catch (IOException)
             {
             }
+            listener.Socket.Dispose();
         }
     }
 }

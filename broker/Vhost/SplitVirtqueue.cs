@@ -50,15 +50,15 @@ internal sealed unsafe class SplitVirtqueue
     public ushort NextAvail => _nextAvail;
 
     /// <summary>
-    /// Chains ready to take. Fetches the available index from shared memory only when the cached view
-    /// is exhausted (one fetch per batch). A value more than <see cref="Size"/> ahead of what was taken
+    /// Chains ready to take, fetching the available index from shared memory only when the cached view
+    /// holds fewer than <paramref name="wanted"/> (one fetch per batch). A value more than <see cref="Size"/> ahead of what was taken
     /// is hostile: counted once per bogus value, ignored (nothing is taken), and the ring stays where it was.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Ready()
+    public uint Ready(uint wanted)
     {
         uint ready = (ushort)(_availLimit - _nextAvail);
-        return ready != 0 ? ready : Refresh();
+        return ready >= wanted ? ready : Refresh(ready);
     }
 
     /// <summary>The head of the next available chain (fetched once; not yet validated). Call only when <see cref="Ready"/> said so.</summary>
@@ -173,7 +173,7 @@ internal sealed unsafe class SplitVirtqueue
         return Volatile.Read(ref *(ushort*)(_avail + VirtqLayout.IndexOffset)) != _nextAvail;
     }
 
-    private uint Refresh()
+    private uint Refresh(uint cached)
     {
         // Acquire: the driver wrote the ring entries and descriptors below this index before it.
         ushort avail = Volatile.Read(ref *(ushort*)(_avail + VirtqLayout.IndexOffset));
@@ -185,7 +185,7 @@ internal sealed unsafe class SplitVirtqueue
                 _lastBogusAvail = avail;
                 _counters.Increment(Control.QueueCounter.VhostRefusedAvailIndexJump);
             }
-            return 0;
+            return cached; // what was accepted before stays takeable
         }
         _availLimit = avail;
         return ready;

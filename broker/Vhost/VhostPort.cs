@@ -128,7 +128,7 @@ internal sealed unsafe class VhostPort
         }
         var rings = _rings;
         var rxq = rings?.Rx;
-        uint guestReady = rxq?.Ready() ?? 0;
+        uint guestReady = rxq?.Ready(n) ?? 0;
         ulong umemSize = (ulong)_frameCount << _frameShift;
         for (uint i = 0; i < n; i++)
         {
@@ -273,7 +273,7 @@ internal sealed unsafe class VhostPort
 
     private int TakeGuestTx(SplitVirtqueue tx, VhostRings rings)
     {
-        uint ready = tx.Ready();
+        uint ready = tx.Ready(_budget);
         if (ready == 0)
         {
             return 0;
@@ -286,12 +286,12 @@ internal sealed unsafe class VhostPort
         }
         var memory = rings.Memory;
         uint header = (uint)rings.HeaderSize;
-        ulong enough = header + (ulong)_frameSize + 1; // past this the chain is too long anyway
         uint posted = 0;
         for (uint i = 0; i < n; i++)
         {
             ushort head = tx.TakeHead();
-            var refusal = tx.ReadChain(head, deviceWrites: false, memory, _segments, enough, out int count, out ulong total);
+            // The whole chain is walked (bounded by the ring size), so a loop is told from a long chain.
+            var refusal = tx.ReadChain(head, deviceWrites: false, memory, _segments, ulong.MaxValue, out int count, out ulong total);
             if (refusal == VirtqRefusal.None && (total < header || total - header > _frameSize))
             {
                 refusal = VirtqRefusal.BadLength;

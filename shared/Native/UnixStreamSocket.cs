@@ -22,6 +22,8 @@ public sealed unsafe class UnixStreamSocket : IDisposable
 
     private UnixStreamSocket(FileDescriptor handle) => Handle = handle;
 
+    private (ulong Device, ulong Inode) _boundFile;
+
     /// <summary>The socket descriptor.</summary>
     public FileDescriptor Handle { get; }
 
@@ -51,6 +53,7 @@ public sealed unsafe class UnixStreamSocket : IDisposable
             {
                 NativeException.ThrowLastError("listen");
             }
+            socket._boundFile = Identify(path);
             return socket;
         }
         catch
@@ -58,6 +61,32 @@ public sealed unsafe class UnixStreamSocket : IDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Removes the socket file this socket was bound to, unless another process has replaced it since
+    /// (a broker restarted on the same path must not lose its socket to the old one's cleanup).
+    /// </summary>
+    public void DeleteBoundFile(string path)
+    {
+        if (_boundFile != default && Identify(path) == _boundFile)
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static (ulong, ulong) Identify(string path)
+    {
+        stat st;
+        byte[] utf8 = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = utf8)
+        {
+            if (LibC.stat(p, &st) != 0)
+            {
+                return default;
+            }
+        }
+        return ((ulong)st.st_dev, (ulong)st.st_ino);
     }
 
     /// <summary>Whether a process accepts connections at <paramref name="path"/>.</summary>

@@ -1,0 +1,330 @@
+using Mediator.Control;
+using Mediator.Native;
+using Mediator.Tests.Integration;
+using Mediator.Vhost;
+
+namespace Mediator.Tests.Vhost;
+
+/// <summary>
+/// A real broker process with a vhost-user port, driven by <see cref="VhostFrontEnd"/> over a real
+/// socket with a real memfd and real eventfds: frames go out through the guest's TX ring, through the
+/// broker's policies and the device loopback, and come back into the guest's RX buffers; hostile
+/// messages, memory tables and descriptors are refused, counted, and leave the broker serving.
+/// </summary>
+public sealed unsafe class VhostBrokerTests : IDisposable
+{
+    private static readonly byte[] PortMac = [0x02, 0x4D, 0x56, 0x00, 0x00, 0x01];
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("mediator-vhost-");
+    private readonly BrokerProcess _broker;
+
+    public VhostBrokerTests()
+    {
+        VhostPath = Path.Combine(_dir.FullName, "vh.sock");
+        _broker = BrokerProcess.Start("--vhost-user", VhostPath);
+    }
+
+    private string VhostPath { get; }
+
+    private static byte[] Frame(int seq, int length = 128, byte[]? source = null)
+    {
+        var f = new byte[length];
+        PortMac.CopyTo(f, 0);
+        (source ?? PortMac).CopyTo(f, 6);
+        f[12] = 0x88;
+        f[13] = 0xB5;
+        BitConverter.TryWriteBytes(f.AsSpan(14), seq);
+        for (int i = 18; i < length; i++)
+        {
+            f[i] = (byte)(seq + i);
+        }
+        return f;
+    }
+
+    private static string Describe(Mediator.Client.QueueStatistics s) =>
+        string.Join(", ", Enumerable.Range(0, (int)QueueCounter.Count).Select(i => (QueueCounter)i).Where(c => s[c] != 0).Select(c => $"{c}={s[c]}"));
+
+    /// <summary>What the broker logged (warnings and up) so far, for failure messages.</summary>
+    private string BrokerLog()
+    {
+        var lines = new List<string>();
+        _broker.Process.WaitForLine(l => { lines.Add(l); return false; }, TimeSpan.FromMilliseconds(300));
+        return string.Join('\n', lines);
+    }
+
+    private ulong Stat(QueueCounter c) => _broker.Stats()[c];
+
+    private void WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(what);
+            }
+            Thread.Sleep(20);
+        }
+    }
+
+    [Fact]
+    public void Frames_from_the_guest_come_back_intact_through_the_device_loopback_and_the_counters_reconcile()
+    {
+        using var fe = VhostFrontEnd.Connect(VhostPath);
+        fe.Start();
+        const int count = 600; // more than the ring: buffers are reposted as frames arrive
+        var received = new List<byte[]>();
+        for (int i = 0; i < count; i++)
+        {
+            fe.SendFrame(Frame(i, 60 + i % 1400));
+            if (i % 100 == 99)
+            {
+                Assert.All(fe.WaitTxUsed(), u => Assert.Equal(0u, u.Length));
+                received.AddRange(fe.Receive(100));
+            }
+        }
+        Assert.True(count == received.Count, $"received {received.Count}: " + Describe(_broker.Stats()));
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal(Frame(i, 60 + i % 1400), received[i]);
+        }
+        WaitFor(() => Stat(QueueCounter.VhostRxFrames) == count, "VhostRxFrames");
+        var s = _broker.Stats();
+        Assert.Equal((ulong)count, s[QueueCounter.VhostTxFrames]);
+        Assert.Equal((ulong)count, s[QueueCounter.TxSent]);
+        Assert.Equal((ulong)count, s[QueueCounter.RxDelivered]);
+        Assert.Equal(0ul, s[QueueCounter.VhostTxRefused] + s[QueueCounter.VhostRxRefused] + s[QueueCounter.VhostRxNoGuestBuffer]);
+    }
+
+    [Fact]
+    public void A_spoofed_source_MAC_is_refused_by_the_same_policy_as_a_library_client()
+    {
+        using var fe = VhostFrontEnd.Connect(VhostPath);
+        fe.Start();
+        fe.SendFrame(Frame(1, 100, source: [0x02, 0x11, 0x22, 0x33, 0x44, 0x55]));
+        fe.SendFrame(Frame(2));
+        fe.WaitTxUsed(); // both complete exactly once
+        var back = fe.Receive(1);
+        Assert.Equal(Frame(2), Assert.Single(back));
+        WaitFor(() => Stat(QueueCounter.RefusedSourceMacSpoofed) == 1, "the spoofed frame was not refused");
+        Assert.Equal(1ul, Stat(QueueCounter.TxSent));
+    }
+
+    [Fact]
+    public void Without_guest_buffers_frames_are_dropped_and_counted()
+    {
+        using var fe = VhostFrontEnd.Connect(VhostPath);
+        fe.Start(postRxBuffers: false);
+        for (int i = 0; i < 10; i++)
+        {
+            fe.SendFrame(Frame(i));
+        }
+        fe.WaitTxUsed();
+        WaitFor(() => Stat(QueueCounter.VhostRxNoGuestBuffer) == 10, "VhostRxNoGuestBuffer");
+        Assert.Equal(0ul, Stat(QueueCounter.VhostRxFrames));
+    }
+
+    [Fact]
+    public void Hostile_descriptors_are_refused_counted_and_completed_while_good_frames_still_pass()
+    {
+        using var fe = VhostFrontEnd.Connect(VhostPath);
+        fe.Start();
+        var d = fe.Descriptors(VhostFrontEnd.TxRing);
+        ulong good = VhostFrontEnd.GuestBase + VhostFrontEnd.TxBuffers;
+        // Outside the region (and one straddling its end), a loop, a writable buffer on TX, an indirect
+        // table, a zero length, an index outside the table.
+        d[10] = new VirtqDescriptor { Address = 0x1000, Length = 100 };
+        d[11] = new VirtqDescriptor { Address = VhostFrontEnd.GuestBase + VhostFrontEnd.RegionSize - 50, Length = 100 };
+        d[12] = new VirtqDescriptor { Address = good, Length = 64, Flags = VirtqDescriptor.FlagNext, Next = 13 };
+        d[13] = new VirtqDescriptor { Address = good, Length = 64, Flags = VirtqDescriptor.FlagNext, Next = 12 };
+        d[14] = new VirtqDescriptor { Address = good, Length = 100, Flags = VirtqDescriptor.FlagWrite };
+        d[15] = new VirtqDescriptor { Address = good, Length = 64, Flags = VirtqDescriptor.FlagIndirect };
+        d[16] = new VirtqDescriptor { Address = good, Length = 0 };
+        d[17] = new VirtqDescriptor { Address = good, Length = 64, Flags = VirtqDescriptor.FlagNext, Next = 999 };
+        for (ushort head = 10; head <= 17; head++)
+        {
+            fe.PublishTx(head);
+        }
+        fe.PublishTx(9999); // a head outside the table
+        var used = fe.WaitTxUsed();
+        Assert.Equal(9, used.Count); // every chain returned exactly once
+        Assert.All(used, u => Assert.Equal(0u, u.Length));
+        var s = _broker.Stats();
+        Assert.Equal(2ul, s[QueueCounter.VhostRefusedOutsideMemory]);
+        Assert.Equal(2ul, s[QueueCounter.VhostRefusedChainLoop]); // heads 12 and 13 both enter the loop
+        Assert.Equal(1ul, s[QueueCounter.VhostRefusedWrongDirection]);
+        Assert.Equal(1ul, s[QueueCounter.VhostRefusedIndirect]);
+        Assert.Equal(1ul, s[QueueCounter.VhostRefusedBadLength]);
+        Assert.Equal(2ul, s[QueueCounter.VhostRefusedIndexOutOfRange]);
+        Assert.Equal(9ul, s[QueueCounter.VhostTxRefused]);
+        Assert.Equal(0ul, s[QueueCounter.VhostTxFrames]);
+
+        // The port still works.
+        fe.SendFrame(Frame(7));
+        fe.WaitTxUsed();
+        Assert.Equal(Frame(7), Assert.Single(fe.Receive(1)));
+    }
+
+    [Fact]
+    public void An_available_index_that_jumps_past_the_ring_is_refused_and_nothing_is_taken()
+    {
+        using var fe = VhostFrontEnd.Connect(VhostPath);
+        fe.Start();
+        fe.ForceTxAvail(5000);
+        fe.Kick[1].Signal();
+        WaitFor(() => Stat(QueueCounter.VhostRefusedAvailIndexJump) >= 1, "the jump was not counted");
+        Assert.Equal(0, fe.UsedIdx(VhostFrontEnd.TxRing));
+        fe.ForceTxAvail(0);
+        fe.SendFrame(Frame(3)); // back to honest: it goes through
+        fe.WaitTxUsed();
+        Assert.Equal(Frame(3), Assert.Single(fe.Receive(1)));
+        Assert.Equal(0ul, Stat(QueueCounter.VhostTxRefused));
+    }
+
+    public static TheoryData<string> HostileTables => ["overlap-gpa", "overlap-user", "zero-size", "beyond-file", "wraps", "nine-regions", "not-memory", "fd-missing", "before-owner"];
+
+    [Theory]
+    [MemberData(nameof(HostileTables))]
+    public void A_hostile_memory_table_closes_the_connection_and_the_port_serves_the_next_front_end(string kind)
+    {
+        using (var fe = VhostFrontEnd.Connect(VhostPath))
+        {
+            if (kind != "before-owner")
+            {
+                fe.Send(VhostRequest.SetOwner);
+            }
+            var r = fe.Region;
+            var small = r with { MemorySize = 1 << 20 };
+            using var pipe = new EventFd(); // a descriptor that is not memory
+            var (table, fds) = kind switch
+            {
+                "overlap-gpa" => (VhostFrontEnd.Table(small, small with { UserspaceAddr = r.UserspaceAddr + (2 << 20), MmapOffset = 2 << 20, GuestPhysAddr = r.GuestPhysAddr + 4096 }), new[] { fe.MemoryFd.Fd, fe.MemoryFd.Fd }),
+                "overlap-user" => (VhostFrontEnd.Table(small, small with { GuestPhysAddr = r.GuestPhysAddr + (2 << 20), MmapOffset = 2 << 20 }), new[] { fe.MemoryFd.Fd, fe.MemoryFd.Fd }),
+                "zero-size" => (VhostFrontEnd.Table(r with { MemorySize = 0 }), new[] { fe.MemoryFd.Fd }),
+                "beyond-file" => (VhostFrontEnd.Table(r with { MemorySize = 1UL << 40 }), new[] { fe.MemoryFd.Fd }),
+                "wraps" => (VhostFrontEnd.Table(r with { GuestPhysAddr = ulong.MaxValue - 4096 }), new[] { fe.MemoryFd.Fd }),
+                "nine-regions" => (VhostFrontEnd.Table(Enumerable.Range(0, 9).Select(i => small with { GuestPhysAddr = (ulong)i << 30, UserspaceAddr = (ulong)i << 30 }).ToArray()), new[] { fe.MemoryFd.Fd }),
+                "not-memory" => (VhostFrontEnd.Table(r), new[] { pipe.Handle.Fd }),
+                "fd-missing" => (VhostFrontEnd.Table(r), Array.Empty<int>()),
+                _ => (VhostFrontEnd.Table(r), new[] { fe.MemoryFd.Fd }),
+            };
+            fe.Send(VhostRequest.SetMemTable, table, fds, needReply: true);
+            Assert.True(fe.WaitClosed(), $"{kind}: the connection stayed open. Broker log:\n{BrokerLog()}");
+        }
+        using var next = VhostFrontEnd.Connect(VhostPath);
+        next.Start();
+        next.SendFrame(Frame(1));
+        next.WaitTxUsed();
+        Assert.Single(next.Receive(1));
+    }
+
+    public static TheoryData<string> MalformedMessages => ["bad-version", "reply-flag", "unknown-request", "log-base", "short-payload", "ring-index", "ring-size", "ring-outside", "ring-log-flag", "kick-not-eventfd", "fds-on-get", "features-not-offered", "huge-size"];
+
+    [Theory]
+    [MemberData(nameof(MalformedMessages))]
+    public void A_malformed_or_unsupported_message_closes_the_connection_and_the_broker_serves_on(string kind)
+    {
+        using (var fe = VhostFrontEnd.Connect(VhostPath))
+        {
+            fe.Send(VhostRequest.SetOwner);
+            fe.Send(VhostRequest.SetMemTable, VhostFrontEnd.Table(fe.Region), [fe.MemoryFd.Fd], needReply: true);
+            Assert.Equal(0UL, fe.ReadU64(VhostRequest.SetMemTable));
+            ulong zero = 0;
+            switch (kind)
+            {
+                case "bad-version": fe.Send(VhostRequest.GetFeatures, flags: 2); break;
+                case "reply-flag": fe.Send(VhostRequest.GetFeatures, flags: VhostMessageHeader.Version1 | VhostMessageHeader.ReplyFlag); break;
+                case "unknown-request": fe.Send((VhostRequest)977, BitConverter.GetBytes(zero)); break;
+                case "log-base": fe.Send(VhostRequest.SetLogBase, BitConverter.GetBytes(zero)); break;
+                case "short-payload": fe.Send(VhostRequest.SetVringNum, new byte[4]); break;
+                case "ring-index": fe.Send(VhostRequest.SetVringNum, new VhostVringState { Index = 2, Num = 256 }); break;
+                case "ring-size": fe.Send(VhostRequest.SetVringNum, new VhostVringState { Index = 0, Num = 300 }); break;
+                case "ring-outside":
+                    fe.Send(VhostRequest.SetVringNum, new VhostVringState { Index = 1, Num = 256 });
+                    fe.Send(VhostRequest.SetVringAddr, new VhostVringAddress { Index = 1, DescUserAddr = VhostFrontEnd.UserBase + VhostFrontEnd.RegionSize - 100, AvailUserAddr = VhostFrontEnd.UserBase, UsedUserAddr = VhostFrontEnd.UserBase + 0x2000 });
+                    fe.Send(VhostRequest.SetFeatures, 0UL);
+                    fe.Send(VhostRequest.SetVringKick, 1UL, [fe.Kick[1].Handle.Fd]);
+                    break;
+                case "ring-log-flag": fe.Send(VhostRequest.SetVringAddr, new VhostVringAddress { Index = 0, Flags = VhostVringAddress.LogFlag }); break;
+                case "kick-not-eventfd": fe.Send(VhostRequest.SetVringKick, 0UL, [fe.MemoryFd.Fd]); break;
+                case "fds-on-get": fe.Send(VhostRequest.GetFeatures, default, [fe.Kick[0].Handle.Fd]); break;
+                case "features-not-offered": fe.Send(VhostRequest.SetFeatures, VirtioFeatures.IndirectDescriptors | VirtioFeatures.Version1); break;
+                case "huge-size":
+                    var header = new VhostMessageHeader { Request = (uint)VhostRequest.SetMemTable, Flags = VhostMessageHeader.Version1, PayloadSize = 1 << 30 };
+                    fe.Socket.Send(System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<VhostMessageHeader>(in header)));
+                    break;
+            }
+            Assert.True(fe.WaitClosed(), $"{kind}: the connection stayed open. Broker log:\n{BrokerLog()}");
+        }
+        using var next = VhostFrontEnd.Connect(VhostPath);
+        next.Start();
+        next.SendFrame(Frame(1));
+        next.WaitTxUsed();
+        Assert.Single(next.Receive(1));
+    }
+
+    [Fact]
+    public void One_front_end_per_port_and_a_front_end_that_dies_mid_queue_leaves_nothing_behind()
+    {
+        int fdsBefore = _broker.FdCount;
+        int mapsBefore = _broker.MappingCount;
+        for (int round = 0; round < 5; round++)
+        {
+            using var fe = VhostFrontEnd.Connect(VhostPath);
+            fe.Start();
+            using (var second = VhostFrontEnd.Connect(VhostPath))
+            {
+                Assert.True(second.WaitClosed(), "a second front end on the same port was accepted");
+            }
+            for (int i = 0; i < 100; i++)
+            {
+                fe.SendFrame(Frame(i), kick: i % 10 == 9);
+            }
+            // gone without GET_VRING_BASE, frames in flight both ways
+        }
+        WaitFor(() => _broker.FdCount == fdsBefore && _broker.MappingCount == mapsBefore,
+            $"descriptors {_broker.FdCount} (was {fdsBefore}), mappings {_broker.MappingCount} (was {mapsBefore}). Broker log:\n{BrokerLog()}");
+        using var last = VhostFrontEnd.Connect(VhostPath);
+        last.Start();
+        last.SendFrame(Frame(1));
+        last.WaitTxUsed();
+        Assert.Single(last.Receive(1));
+    }
+
+    [Fact]
+    public void Get_vring_base_stops_the_ring_and_a_new_memory_table_restarts_it_where_it_stopped()
+    {
+        using var fe = VhostFrontEnd.Connect(VhostPath);
+        fe.Start();
+        for (int i = 0; i < 5; i++)
+        {
+            fe.SendFrame(Frame(i));
+        }
+        fe.WaitTxUsed();
+        Assert.Equal(5, fe.Receive(5).Count);
+        fe.Send(VhostRequest.GetVringBase, new VhostVringState { Index = 1 });
+        var reply = fe.ReadReply(VhostRequest.GetVringBase, VhostVringState.Size)!;
+        var state = System.Runtime.InteropServices.MemoryMarshal.Read<VhostVringState>(reply);
+        Assert.Equal(1u, state.Index);
+        Assert.Equal(5u, state.Num);
+        fe.SendFrame(Frame(50)); // the ring is stopped: not taken
+        Assert.Empty(fe.Receive(1, TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(0UL, fe.Ack(VhostRequest.SetVringBase, new VhostVringState { Index = 1, Num = 5 }));
+        fe.Send(VhostRequest.SetMemTable, VhostFrontEnd.Table(fe.Region), [fe.MemoryFd.Fd], needReply: true);
+        Assert.Equal(0UL, fe.ReadU64(VhostRequest.SetMemTable));
+        Assert.Equal(0UL, fe.Ack(VhostRequest.SetVringKick, 1UL, [fe.Kick[1].Handle.Fd]));
+        fe.WaitTxUsed();
+        Assert.Equal(Frame(50), Assert.Single(fe.Receive(1)));
+    }
+
+    public void Dispose()
+    {
+        _broker.Dispose();
+        try
+        {
+            _dir.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
