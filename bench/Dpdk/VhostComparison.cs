@@ -77,7 +77,7 @@ public static partial class VhostComparison
                 }
                 if (settings.Parts.Contains("mediator"))
                 {
-                    foreach (string point in new[] { Towards, Loop, From })
+                    foreach (string point in new[] { Towards, From })
                     {
                         progress($"r{r + 1} {MediatorVhost} {point}");
                         points.Add(missing is not null ? Row(MediatorVhost, point, r) with { Status = "not available: " + missing } : RunMediatorVhost(point, settings, machine, r));
@@ -203,7 +203,7 @@ public static partial class VhostComparison
                 }
                 string backEnd = mode == Dpdk ? "testpmd net_vhost" : "mediator broker";
                 string frontEnd = mode == MediatorLibrary ? (point == Towards ? "pktgen (library)" : "pktgen → sink (library)")
-                    : point == Towards ? "testpmd virtio-user txonly" : point == From ? (mode == Dpdk ? "testpmd virtio-user rxonly" : "testpmd virtio-user rxonly ← library pktgen") : "testpmd virtio-user flowgen to itself";
+                    : point == Towards ? "testpmd virtio-user txonly" : point == From ? (mode == Dpdk ? "testpmd virtio-user rxonly" : "testpmd virtio-user rxonly ← library pktgen") : "";
                 string direction = point switch { Towards => "towards the back end", From => "from the back end", _ => "both (device loopback)" };
                 var r = Median(run, mode, point);
                 if (r is null)
