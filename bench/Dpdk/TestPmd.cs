@@ -161,8 +161,12 @@ public sealed class TestPmd : IDisposable
         int before = Statistics().Nic.Count;
         Command("show port stats 0");
         NicStatistics? found = null;
-        WaitForLine(_ =>
+        WaitForLine(line =>
         {
+            if (!TestPmdStatistics.ClosesBlock(line))
+            {
+                return false;
+            }
             var nic = Statistics().Nic;
             found = nic.Count > before ? nic[^1] : null;
             return found is not null;
@@ -204,8 +208,12 @@ public sealed class TestPmd : IDisposable
         int before = Statistics().Forward.Count;
         Command("stop");
         ForwardStatistics? found = null;
-        WaitForLine(_ =>
+        WaitForLine(line =>
         {
+            if (!TestPmdStatistics.ClosesBlock(line))
+            {
+                return false;
+            }
             var parsed = Statistics();
             found = parsed.Forward.Count > before ? parsed.ForwardOf(0) : null;
             return found is not null;

@@ -67,6 +67,9 @@ public static partial class TestPmdStatistics
         public ForwardStatistics? ForwardOf(int port = 0) => Forward.LastOrDefault(f => f.Port == port);
     }
 
+    /// <summary>Whether <paramref name="line"/> closes a statistics block (a rule of #, - or +): the only lines after which a re-parse can find a new block.</summary>
+    public static bool ClosesBlock(string line) => Rule().IsMatch(Escapes().Replace(line, "").Trim());
+
     /// <summary>Parses output lines without arrival times.</summary>
     public static Parsed Parse(IEnumerable<string> lines) => Parse(lines.Select(l => (0L, l)));
 

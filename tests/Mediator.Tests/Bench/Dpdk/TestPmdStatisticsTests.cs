@@ -93,6 +93,16 @@ public sealed class TestPmdStatisticsTests
     }
 
     [Fact]
+    public void Only_rule_lines_close_a_block()
+    {
+        Assert.True(TestPmdStatistics.ClosesBlock("  ############################################################################"));
+        Assert.True(TestPmdStatistics.ClosesBlock("  ++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"));
+        Assert.False(TestPmdStatistics.ClosesBlock("  ######################## NIC statistics for port 0  ########################"));
+        Assert.False(TestPmdStatistics.ClosesBlock("  RX-packets: 390400         RX-dropped: 5             RX-total: 390405"));
+        Assert.False(TestPmdStatistics.ClosesBlock("Port statistics ===================================="));
+    }
+
+    [Fact]
     public void Output_without_statistics_parses_to_nothing()
     {
         var parsed = TestPmdStatistics.Parse(["EAL: Error - exiting with code: 1", "Cause: No probed ethernet devices"]);
