@@ -100,6 +100,37 @@ public sealed class VhostUserTestPmdTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void Testpmd_rxonly_receives_what_the_device_generates_for_its_mac()
+    {
+        SkipUnlessAvailable();
+        // The device's generator wire is the source: the broker's only work is the RX path into testpmd.
+        using var broker = BrokerProcess.Start("--wire", "Generator", "--Broker:GeneratorDestinationMac=" + Mac, "--Broker:GeneratorFramesPerSecond=500000",
+            "--vhost-user", $"{VhostSocket}@{Mac}");
+        using var pmd = StartTestPmd("rxonly");
+        WaitForTestPmd(pmd, n => n.RxPackets > 20_000);
+        pmd.StopForwarding(Timeout);
+        // testpmd no longer reads: the broker fills what is left of its RX ring, then drops (counted).
+        ulong previous = ulong.MaxValue;
+        var totals = Settle(broker, s =>
+        {
+            bool still = s[QueueCounter.VhostRxFrames] == previous && s[QueueCounter.VhostRxNoGuestBuffer] > 0;
+            previous = s[QueueCounter.VhostRxFrames];
+            return still;
+        });
+        var driver = pmd.ShowPortStats(Timeout);
+        Log(broker, totals, driver);
+
+        Assert.True(driver.RxPackets > 20_000, "testpmd received generated frames");
+        Assert.Equal(0L, driver.TxPackets);
+        // Whatever the broker copied in and testpmd's driver has not read is still in testpmd's RX ring: at most its size.
+        Assert.InRange((long)totals[QueueCounter.VhostRxFrames] - driver.RxPackets, 0, 1024);
+        Assert.Equal(0UL, totals[QueueCounter.VhostRxRefused]);
+        Assert.True(totals[QueueCounter.RxDelivered] >= totals[QueueCounter.VhostRxFrames] + totals[QueueCounter.VhostRxNoGuestBuffer]);
+        Assert.Equal(0UL, totals[QueueCounter.TxSent]);
+        Assert.Equal(0UL, totals[QueueCounter.DmaViolations]);
+    }
+
+    [Fact]
     public void Testpmd_macswap_answers_a_library_ping_pong_frame_by_frame()
     {
         SkipUnlessAvailable();
