@@ -32,14 +32,22 @@ public sealed class MediatorVhostBroker : IDisposable
     /// Starts the broker (busy-polling, like the harness's poll points) and waits until both its control
     /// socket accepts a client and its vhost-user socket exists.
     /// </summary>
-    public static MediatorVhostBroker Start(bool loopback, string mac = DefaultMac, params string[] extra)
+    /// <param name="wire">Null, Loopback or Generator (then addressed to <paramref name="mac"/>, unpaced).</param>
+    public static MediatorVhostBroker Start(string wire, string mac = DefaultMac, params string[] extra)
     {
         string tag = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..16];
         string control = Path.Combine(Path.GetTempPath(), $"mdc-{tag}.sock");
         string vhost = Path.Combine(Path.GetTempPath(), $"mdv-{tag}.sock");
-        var spec = new PointSpec { Group = VhostComparison.Group, Traffic = loopback ? Traffic.Pairs : Traffic.TxOnly, Wake = Wake.Poll };
-        string[] args = [.. BrokerProcess.ArgsFor(spec, Modes.Mediated, control), "--vhost-user", $"{vhost}@{mac}", .. extra];
-        var process = ChildProcess.StartSelf(args);
+        // The harness's poll-mode broker arguments, with this wire.
+        var spec = new PointSpec { Group = VhostComparison.Group, Traffic = Traffic.TxOnly, Wake = Wake.Poll };
+        var args = BrokerProcess.ArgsFor(spec, Modes.Mediated, control).ToList();
+        args[args.IndexOf("--wire") + 1] = wire;
+        if (wire == "Generator")
+        {
+            args.Add("--Broker:GeneratorDestinationMac=" + mac);
+        }
+        args.AddRange(["--vhost-user", $"{vhost}@{mac}", .. extra]);
+        var process = ChildProcess.StartSelf([.. args]);
         var broker = new MediatorVhostBroker(process, control, vhost, mac);
         var end = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < end && !process.HasExited)

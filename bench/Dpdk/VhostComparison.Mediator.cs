@@ -1,6 +1,4 @@
-using System.Globalization;
 using Mediator.Bench.Harness;
-using Mediator.Cli;
 
 namespace Mediator.Bench.Dpdk;
 
@@ -16,23 +14,12 @@ public static partial class VhostComparison
     private static PointResult RunMediatorVhost(string point, VhostComparisonSettings s, MachineInfo machine, int repeat)
     {
         var row = Row(MediatorVhost, point, repeat);
-        ChildProcess? pktgen = null;
         try
         {
-            using var broker = MediatorVhostBroker.Start(loopback: point != Towards);
+            using var broker = MediatorVhostBroker.Start(point == Towards ? "Null" : "Generator");
             var options = broker.TestPmd(point == Towards ? "txonly" : "rxonly");
             using var pmd = TestPmd.Start(options, TimeSpan.FromSeconds(s.Warmup + s.Measure + 60));
             var pids = new List<int> { broker.Process.Pid, pmd.Pid };
-            if (point == From)
-            {
-                string seconds = (s.Warmup + s.Measure + 20).ToString("0.###", CultureInfo.InvariantCulture);
-                pktgen = ChildProcess.StartSelf("pktgen", "--socket", broker.ControlSocket, "--dst", broker.Mac, "--batch", "64", "--size", "64", "--duration", seconds);
-                if (pktgen.WaitForLine("READY ", TimeSpan.FromSeconds(60)) is null)
-                {
-                    throw new InvalidOperationException("pktgen did not start: " + string.Join(" | ", pktgen.ErrorLines.Take(5)));
-                }
-                pids.Add(pktgen.Pid);
-            }
             Func<NicStatistics, long> counter = point == Towards ? n => n.TxPackets : n => n.RxPackets;
             WaitForCounter(pmd, counter, TimeSpan.FromSeconds(30));
             Thread.Sleep(TimeSpan.FromSeconds(s.Warmup));
@@ -44,10 +31,6 @@ public static partial class VhostComparison
         catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
         {
             return row with { Status = "failed: " + e.Message.ReplaceLineEndings(" ") };
-        }
-        finally
-        {
-            pktgen?.Dispose();
         }
     }
 

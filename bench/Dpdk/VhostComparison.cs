@@ -203,7 +203,7 @@ public static partial class VhostComparison
                 }
                 string backEnd = mode == Dpdk ? "testpmd net_vhost" : "mediator broker";
                 string frontEnd = mode == MediatorLibrary ? (point == Towards ? "pktgen (library)" : "pktgen → sink (library)")
-                    : point == Towards ? "testpmd virtio-user txonly" : point == From ? (mode == Dpdk ? "testpmd virtio-user rxonly" : "testpmd virtio-user rxonly ← library pktgen") : "";
+                    : point == Towards ? "testpmd virtio-user txonly" : point == From ? (mode == Dpdk ? "testpmd virtio-user rxonly" : "testpmd virtio-user rxonly ← device generator") : "";
                 string direction = point switch { Towards => "towards the back end", From => "from the back end", _ => "both (device loopback)" };
                 var r = Median(run, mode, point);
                 if (r is null)
