@@ -45,7 +45,7 @@ internal sealed partial class ControlServer
         public ClientPolicy Policy { get; } = policy;
     }
 
-    /// <summary>Listens on every configured vhost-user port (before <see cref="Start"/>). Throws, naming the path, when one cannot listen.</summary>
+    /// <summary>Listens on every configured vhost-user port (before <see cref="Start"/>). Throws <see cref="VhostUserException"/>, naming the path, when one cannot listen.</summary>
     public void AddVhostPorts(IReadOnlyList<VhostUserPortOptions> ports, bool requireSealed)
     {
         _vhostRequireSealed = requireSealed;
@@ -53,9 +53,17 @@ internal sealed partial class ControlServer
         {
             var mac = ports[i].ResolveMac(i);
             string path = ports[i].Path;
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var socket = UnixStreamSocket.Listen(path);
-            File.SetUnixFileMode(path, (UnixFileMode)0b110_110_000); // owner and group: the policy decides the rest
+            UnixStreamSocket socket;
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                socket = UnixStreamSocket.Listen(path);
+                File.SetUnixFileMode(path, (UnixFileMode)0b110_110_000); // owner and group: the policy decides the rest
+            }
+            catch (Exception e) when (e is IOException or NativeException or UnauthorizedAccessException)
+            {
+                throw new VhostUserException(path, e.Message, e);
+            }
             var listener = new VhostListener(i, path, mac, socket);
             _vhostListeners.Add(listener);
             _epoll.Add(socket.Handle.Fd, VhostListenTagBase + (ulong)i);
@@ -184,7 +192,8 @@ internal sealed partial class ControlServer
         session.Front = port;
         Metrics?.Register(session, $"vhost:{listener.Path}", policy.Name);
         var connection = new VhostConnection(clientId, socket, port, session.DataPathCounters, _vhostRequireSealed, _logger);
-        _rearm.Sessions.Post(new SessionCommand(session, Add: true));
+        // Only the data path serves the queue: its VhostPort arms the fill entries itself. (Retire still
+        // asks the re-arm worker to let go, which is a no-op for a queue it never had.)
         _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
         Log.VhostConnected(_logger, listener.Path, clientId, peer.Pid, peer.Uid, peer.Gid, policy.Name, deviceQueue);
         refusal = null;

@@ -28,6 +28,7 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             failures.Add($"Broker:GeneratorDestinationMac: {macProblem}");
         }
         var vhostPaths = new HashSet<string>(StringComparer.Ordinal);
+        var vhostMacs = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < options.VhostUser.Count; i++)
         {
             var port = options.VhostUser[i];
@@ -43,6 +44,10 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             else if (!vhostPaths.Add(port.Path) || port.Path == options.SocketPath)
             {
                 failures.Add($"Broker:VhostUser:{i}:Path '{port.Path}' is used twice");
+            }
+            else if (!vhostMacs.Add(VhostUserPortOptions.Format(port.ResolveMac(i))))
+            {
+                failures.Add($"Broker:VhostUser:{i}:Mac {VhostUserPortOptions.Format(port.ResolveMac(i))} is another port's MAC");
             }
         }
         var rules = options.Policies.Select((r, i) => (Rule: r, Where: $"Broker:Policies:{i}"))

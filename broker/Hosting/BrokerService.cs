@@ -95,7 +95,15 @@ public sealed class BrokerService : IHostedService, IDisposable
         _control = new ControlServer(o.SocketPath, Convert.ToInt32(o.SocketMode, 8), _device, _dataPath, _rearm, policies,
             o.DeviceQueues, o.MaxConnections, (uint)o.InterruptThrottleMicroseconds, _logger);
         _control.Metrics = Metrics;
-        _control.AddVhostPorts(o.VhostUser, o.VhostUserRequireSealedMemory);
+        try
+        {
+            _control.AddVhostPorts(o.VhostUser, o.VhostUserRequireSealedMemory);
+        }
+        catch (Vhost.VhostUserException e)
+        {
+            Log.TapFailed(_logger, e.Message); // "Cannot start: …"
+            throw;
+        }
         var portCounters = _device.Port.Statistics;
         Metrics.SetDeviceRxDrops(() => portCounters.NoDescriptorDrops + portCounters.UnknownDestinationDrops);
         _rearm.Start();

@@ -15,7 +15,8 @@ namespace Mediator.Broker.Vhost;
 /// frame and posts a TX request, which the broker then validates, polices and sends like any client's;
 /// it keeps the fill ring stocked and recycles completions. <see cref="PumpRx"/> copies each frame of
 /// the queue's RX ring into the guest's next RX buffer chain, writes the header, returns the chain in the
-/// used ring and signals the call eventfd if the guest wants it. One copy each way, as DPDK's own
+/// used ring and signals the call eventfd if the guest wants it. It also arms the queue's fill entries
+/// at the device itself (the re-arm worker does not serve a vhost port). One copy each way, as DPDK's own
 /// vhost back end does; the guest's memory is touched only here, on the data-path thread.
 /// </summary>
 internal sealed unsafe class VhostPort
@@ -111,6 +112,10 @@ internal sealed unsafe class VhostPort
         }
         int work = ReapCompletions();
         work += StockFill();
+        // The port's fill entries are armed here, on the data path, not by the re-arm worker: a front
+        // end that busy-polls both cores (testpmd) would starve that thread, and the device's RX ring
+        // would run dry while buffers wait in the fill ring.
+        work += RxRearm.Run(_session, _budget);
         if (_rings is { Tx: { } tx } rings)
         {
             work += TakeGuestTx(tx, rings);
@@ -263,11 +268,7 @@ internal sealed unsafe class VhostPort
             _fill[index + i] = new FillEntry { Offset = (ulong)_free[--_freeCount] << _frameShift };
         }
         _rxHeld += (int)n;
-        _fill.Submit(n);
-        if (_fill.ConsumerNeedsWakeup())
-        {
-            _session.Events.FillKick.Signal(); // the re-arm worker sleeps
-        }
+        _fill.Submit(n); // armed by RxRearm.Run on this thread, right after: no kick
         return (int)n;
     }
 

@@ -75,7 +75,7 @@ internal static class BrokerCommand
                 Console.Error.WriteLine($"mediator broker: invalid configuration: {string.Join("; ", e.Failures)}");
                 return 2;
             }
-            catch (Mediator.Broker.Device.TapException e)
+            catch (Exception e) when (e is Mediator.Broker.Device.TapException or Mediator.Broker.Vhost.VhostUserException)
             {
                 Console.Error.WriteLine($"mediator broker: cannot start: {e.Message}");
                 return 3;

@@ -265,29 +265,36 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [Fact]
     public void One_front_end_per_port_and_a_front_end_that_dies_mid_queue_leaves_nothing_behind()
     {
+        Cycle(0); // warm up: first-use allocations (assemblies, JIT) are not leaks
+        WaitFor(() => _broker.MappingCount == 4, "the warm-up connection was not torn down");
         int fdsBefore = _broker.FdCount;
         int mapsBefore = _broker.MappingCount;
-        for (int round = 0; round < 5; round++)
+        for (int round = 1; round <= 5; round++)
         {
-            using var fe = VhostFrontEnd.Connect(VhostPath);
-            fe.Start();
-            using (var second = VhostFrontEnd.Connect(VhostPath))
-            {
-                Assert.True(second.WaitClosed(), "a second front end on the same port was accepted");
-            }
-            for (int i = 0; i < 100; i++)
-            {
-                fe.SendFrame(Frame(i), kick: i % 10 == 9);
-            }
-            // gone without GET_VRING_BASE, frames in flight both ways
+            Cycle(round);
         }
-        WaitFor(() => _broker.FdCount == fdsBefore && _broker.MappingCount == mapsBefore,
-            $"descriptors {_broker.FdCount} (was {fdsBefore}), mappings {_broker.MappingCount} (was {mapsBefore}). Broker log:\n{BrokerLog()}");
+        WaitFor(() => _broker.FdCount <= fdsBefore && _broker.MappingCount == mapsBefore,
+            $"descriptors {_broker.FdCount} (was {fdsBefore}), mappings {_broker.MappingCount} (was {mapsBefore})");
         using var last = VhostFrontEnd.Connect(VhostPath);
         last.Start();
         last.SendFrame(Frame(1));
         last.WaitTxUsed();
         Assert.Single(last.Receive(1));
+    }
+
+    /// <summary>A front end connects, a second one is refused, frames go in flight both ways, and it vanishes without GET_VRING_BASE.</summary>
+    private void Cycle(int round)
+    {
+        using var fe = VhostFrontEnd.Connect(VhostPath);
+        fe.Start();
+        using (var second = VhostFrontEnd.Connect(VhostPath))
+        {
+            Assert.True(second.WaitClosed(), $"round {round}: a second front end on the same port was accepted");
+        }
+        for (int i = 0; i < 100; i++)
+        {
+            fe.SendFrame(Frame(i), kick: i % 10 == 9);
+        }
     }
 
     [Fact]
