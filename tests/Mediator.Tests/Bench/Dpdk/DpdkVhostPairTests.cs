@@ -42,10 +42,10 @@ public sealed class DpdkVhostPairTests(ITestOutputHelper output)
         }
         else
         {
-            // From net_vhost to virtio-user, DPDK's own counters do not meet exactly: the receiver's
-            // forward statistics trail the sender's by 512 frames here (256 already counted by virtio-user's
-            // driver before its forwarding snapshot, 256 never reported), the same with 256 or 1024
-            // descriptors. Bounded, never more than were sent.
+            // From net_vhost to virtio-user, DPDK's own counters do not meet exactly: the receiver's forward
+            // statistics trail the sender's by 512 frames here, two of virtio-user's 256-entry rings (its
+            // queue_size; --rxd does not change it): 256 already counted by its driver before the forwarding
+            // snapshot, 256 never reported. Bounded, never more than were sent.
             long behind = sent.TxPackets - received.RxPackets;
             output.WriteLine($"receiver behind the sender by {behind} frames");
             Assert.InRange(behind, 0, 1024);
