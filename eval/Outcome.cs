@@ -36,6 +36,8 @@ public enum AttackFamily
     ControlSocket,
     /// <summary>8. Resource exhaustion against a victim's fair share.</summary>
     Exhaustion,
+    /// <summary>9. A hostile virtio front end on a vhost-user port.</summary>
+    VhostUser,
 }
 
 /// <summary>The modes an attack runs against (same values as <see cref="Control.ClientMode"/>).</summary>

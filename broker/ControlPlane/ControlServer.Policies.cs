@@ -79,6 +79,7 @@ internal sealed partial class ControlServer
             changed++;
             Log.ClientPolicyChanged(_logger, c.ClientId, c.App, c.Queues.Count, string.Join("; ", changes));
         }
+        changed += ReloadVhostPolicies(policies);
         Interlocked.Increment(ref _policyGeneration);
         Log.PoliciesReloaded(_logger, _connections.Count, changed);
     }

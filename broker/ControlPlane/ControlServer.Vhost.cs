@@ -37,12 +37,47 @@ internal sealed partial class ControlServer
         public VhostClient? Client { get; set; }
     }
 
-    private sealed class VhostClient(VhostConnection connection, QueueSession session, int deviceQueue, ClientPolicy policy)
+    private sealed class VhostClient(VhostConnection connection, QueueSession session, int deviceQueue, ClientPolicy policy, PeerCredentials peer)
     {
         public VhostConnection Connection { get; } = connection;
         public QueueSession Session { get; } = session;
         public int DeviceQueue { get; } = deviceQueue;
-        public ClientPolicy Policy { get; } = policy;
+        public ClientPolicy Policy { get; set; } = policy;
+        public PeerCredentials Peer { get; } = peer;
+    }
+
+    /// <summary>
+    /// A policy reload reaches connected vhost-user ports as it reaches library clients: the port keeps
+    /// its queue and quotas, its packet rules (source MAC, VLAN, ethertypes, rates) are replaced.
+    /// </summary>
+    private int ReloadVhostPolicies(PolicyResolver policies)
+    {
+        int changed = 0;
+        foreach (var listener in _vhostListeners)
+        {
+            if (listener.Client is not { } client)
+            {
+                continue;
+            }
+            var resolved = policies.Resolve(client.Peer, out var refusal);
+            if (refusal is not null)
+            {
+                Log.ReloadKeepsPolicy(_logger, client.Connection.ClientId, client.Policy.Name, refusal.Reason);
+                continue;
+            }
+            var old = client.Policy;
+            var next = resolved with { Mode = old.Mode, MaxQueues = old.MaxQueues, MaxUmemBytes = old.MaxUmemBytes, MaxFrameLength = old.MaxFrameLength };
+            var changes = next.ChangesFrom(old);
+            if (changes.Count == 0)
+            {
+                continue;
+            }
+            client.Policy = next;
+            client.Session.PublishPolicy(PacketPolicy.Compile(next, listener.Mac));
+            Log.ClientPolicyChanged(_logger, client.Connection.ClientId, $"vhost:{listener.Path}", 1, string.Join("; ", changes));
+            changed++;
+        }
+        return changed;
     }
 
     /// <summary>Listens on every configured vhost-user port (before <see cref="Start"/>). Throws <see cref="VhostUserException"/>, naming the path, when one cannot listen.</summary>
@@ -197,7 +232,7 @@ internal sealed partial class ControlServer
         _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
         Log.VhostConnected(_logger, listener.Path, clientId, peer.Pid, peer.Uid, peer.Gid, policy.Name, deviceQueue);
         refusal = null;
-        return new VhostClient(connection, session, deviceQueue, policy);
+        return new VhostClient(connection, session, deviceQueue, policy, peer);
     }
 
     /// <summary>TX frames a vhost-user port takes from its guest per round (the fairness quantum of library clients).</summary>
