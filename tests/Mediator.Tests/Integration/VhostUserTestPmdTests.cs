@@ -10,8 +10,9 @@ namespace Mediator.Tests.Integration;
 
 /// <summary>
 /// Issue 5's real peer: an unmodified <c>dpdk-testpmd</c> (net_virtio_user) connects to the broker's
-/// vhost-user port, and frames flow both ways through the device model (loopback wire); testpmd's
-/// counters reconcile with the broker's. Root and dpdk-testpmd only (CI has both); skipped with the
+/// vhost-user port, and frames flow both ways through the device model (its loopback wire, or its
+/// generator wire as the source); testpmd's counters reconcile with the broker's. Modes: txonly to
+/// itself, rxonly fed by a library pktgen or the device's generator, macswap answering a library ping-pong. Root and dpdk-testpmd only (CI has both); skipped with the
 /// reason elsewhere. One testpmd forwarding core (CPU 1), the broker on the other.
 /// </summary>
 [Collection(DpdkCollection.Name)]
