@@ -38,6 +38,17 @@ public sealed class BrokerMetrics : IDisposable
         (QueueCounter.RefusedRateLimited, "rate_limited"),
     ];
 
+    private static readonly (QueueCounter Counter, string Reason)[] VhostRefusals =
+    [
+        (QueueCounter.VhostRefusedAvailIndexJump, "avail_index_jump"),
+        (QueueCounter.VhostRefusedIndexOutOfRange, "index_out_of_range"),
+        (QueueCounter.VhostRefusedChainLoop, "chain_loop"),
+        (QueueCounter.VhostRefusedIndirect, "indirect"),
+        (QueueCounter.VhostRefusedWrongDirection, "wrong_direction"),
+        (QueueCounter.VhostRefusedOutsideMemory, "outside_memory"),
+        (QueueCounter.VhostRefusedBadLength, "bad_length"),
+    ];
+
     private readonly Dictionary<QueueSession, KeyValuePair<string, object?>[]> _queues = [];
     private readonly Lock _lock = new();
     private readonly bool _ownsMeter;
@@ -58,6 +69,8 @@ public sealed class BrokerMetrics : IDisposable
         Meter.CreateObservableCounter("mediator.notifications", () => Each(QueueCounter.Notifications), "{signal}", "Eventfd signals sent to the client");
         Meter.CreateObservableGauge("mediator.ring.occupancy", ObserveOccupancy, "{entry}", "Entries in each ring: tx and fill (waiting for the broker), completion and rx (waiting for the client), device_tx (frames at the device)");
         Meter.CreateObservableUpDownCounter("mediator.queues", () => Count, "{queue}", "Open client queues");
+        Meter.CreateObservableCounter("mediator.vhost.packets", ObserveVhostPackets, "{packet}", "vhost-user ports: frames taken from the guest (direction from_guest) and copied into its buffers (to_guest)");
+        Meter.CreateObservableCounter("mediator.vhost.refused", () => EachVhost(VhostRefusals), "{chain}", "vhost-user ports: descriptor chains or available indices refused, by reason (tag reason)");
     }
 
     /// <summary>The meter.</summary>
@@ -129,6 +142,42 @@ public sealed class BrokerMetrics : IDisposable
         }
     }
 
+    private List<Measurement<long>> ObserveVhostPackets()
+    {
+        lock (_lock)
+        {
+            var list = new List<Measurement<long>>();
+            foreach (var (s, tags) in _queues)
+            {
+                if (s.Front is not null)
+                {
+                    list.Add(new(s.DataPathCounters.Read(QueueCounter.VhostTxFrames), [.. tags, new("direction", "from_guest")]));
+                    list.Add(new(s.DataPathCounters.Read(QueueCounter.VhostRxFrames), [.. tags, new("direction", "to_guest")]));
+                }
+            }
+            return list;
+        }
+    }
+
+    private List<Measurement<long>> EachVhost((QueueCounter Counter, string Reason)[] reasons)
+    {
+        lock (_lock)
+        {
+            var list = new List<Measurement<long>>();
+            foreach (var (s, tags) in _queues)
+            {
+                if (s.Front is not null)
+                {
+                    foreach (var (counter, reason) in reasons)
+                    {
+                        list.Add(new(s.DataPathCounters.Read(counter), [.. tags, new("reason", reason)]));
+                    }
+                }
+            }
+            return list;
+        }
+    }
+
     private List<Measurement<long>> ObserveDrops()
     {
         lock (_lock)
@@ -139,6 +188,10 @@ public sealed class BrokerMetrics : IDisposable
                 list.Add(new(s.DataPathCounters.Read(QueueCounter.Cancelled), [.. tags, new("reason", "cancelled")]));
                 list.Add(new(s.RearmCounters.Read(QueueCounter.FillRefused) + s.DataPathCounters.Read(QueueCounter.FillRefused),
                     [.. tags, new("reason", "fill_refused")]));
+                if (s.Front is not null)
+                {
+                    list.Add(new(s.DataPathCounters.Read(QueueCounter.VhostRxNoGuestBuffer), [.. tags, new("reason", "rx_no_guest_buffer")]));
+                }
             }
             if (_deviceRxNoBuffer is { } read)
             {

@@ -13,7 +13,7 @@ namespace Mediator.Broker.Vhost;
 /// rings on its <see cref="VhostPort"/>. Any refusal is logged with its reason, answered with a failed
 /// REPLY_ACK when the front end asked for one, and closes the connection (the broker serves on).
 /// </summary>
-internal sealed unsafe partial class VhostConnection : IDisposable
+internal sealed unsafe class VhostConnection : IDisposable
 {
     private static readonly TimeSpan HandoverTimeout = TimeSpan.FromSeconds(30);
     private readonly byte[] _buffer = new byte[VhostMessageHeader.Size + VhostMessageHeader.MaxPayload];
@@ -56,7 +56,10 @@ internal sealed unsafe partial class VhostConnection : IDisposable
     /// </summary>
     public bool Serve()
     {
-        while (true)
+        // At most a batch of messages per call: a front end that streams messages (each may hand rings
+        // to the data path and back) cannot keep the control thread from other clients; epoll is level
+        // triggered, so the rest is served on the next turn.
+        for (int handled = 0; handled < MaxMessagesPerTurn;)
         {
             int need = _have < VhostMessageHeader.Size ? VhostMessageHeader.Size : VhostMessageHeader.Size + (int)_header.PayloadSize;
             int n = Socket.Receive(_buffer.AsSpan(_have, need - _have), _fds, out bool fdsTruncated);
@@ -106,9 +109,14 @@ internal sealed unsafe partial class VhostConnection : IDisposable
                 {
                     return false;
                 }
+                handled++;
             }
         }
+        return true;
     }
+
+    /// <summary>Messages handled per <see cref="Serve"/> call before other clients get the control thread.</summary>
+    private const int MaxMessagesPerTurn = 32;
 
     private bool Handle(VhostMessageHeader header, ReadOnlySpan<byte> payload)
     {
@@ -318,7 +326,7 @@ internal sealed unsafe partial class VhostConnection : IDisposable
         {
             if (!IsEventFd(_fds[0]))
             {
-                return "the descriptor is not an eventfd";
+                return "the descriptor is not an eventfd (or is a semaphore eventfd)";
             }
             fd = new EventFd(_fds[0]);
             _fds.Clear(); // taken
@@ -427,11 +435,27 @@ internal sealed unsafe partial class VhostConnection : IDisposable
     private byte* Place(ulong userAddress, ulong size, uint alignment) =>
         (userAddress & (alignment - 1)) != 0 ? null : _memory!.TranslateUser(userAddress, size);
 
+    /// <summary>
+    /// Whether <paramref name="fd"/> is an ordinary eventfd. A semaphore eventfd is refused where the
+    /// kernel says so (fdinfo "eventfd-semaphore", Linux 6.x): one read takes only one from its count,
+    /// so a front end could keep it readable and the data path would wake without work forever.
+    /// </summary>
     private static bool IsEventFd(FileDescriptor fd)
     {
         try
         {
-            return new FileInfo($"/proc/self/fd/{fd.Fd}").LinkTarget == "anon_inode:[eventfd]";
+            if (new FileInfo($"/proc/self/fd/{fd.Fd}").LinkTarget != "anon_inode:[eventfd]")
+            {
+                return false;
+            }
+            foreach (string line in File.ReadLines($"/proc/self/fdinfo/{fd.Fd}"))
+            {
+                if (line.StartsWith("eventfd-semaphore:", StringComparison.Ordinal))
+                {
+                    return line.AsSpan("eventfd-semaphore:".Length).Trim().SequenceEqual("0");
+                }
+            }
+            return true;
         }
         catch (IOException)
         {

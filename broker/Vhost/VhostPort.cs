@@ -97,15 +97,14 @@ internal sealed unsafe class VhostPort
         }
     }
 
-    /// <summary>The next available index of vring <paramref name="index"/> as the data path left it (after <see cref="Install"/>).</summary>
-    public static ushort? NextAvail(VhostRings? rings, int index) => index == 0 ? rings?.Rx?.NextAvail : rings?.Tx?.NextAvail;
-
     /// <summary>
     /// The TX half of a round (data path, before the broker's TX intake): takes a handover, reaps
     /// completions, stocks the fill ring and takes guest TX frames. Returns the work done.
     /// </summary>
     public int PumpTx()
     {
+        // Acquire (one load per round): pairs with the release store in Install; the exchange in
+        // TakeHandover then takes the snapshot.
         if (Volatile.Read(ref _handover) is not null)
         {
             TakeHandover();
@@ -176,6 +175,7 @@ internal sealed unsafe class VhostPort
     /// </summary>
     public bool PrepareToSleep()
     {
+        // Acquire: a handover posted before Install's wake must not be slept through (pairs with its release store).
         bool busy = Volatile.Read(ref _handover) is not null || _completions.Available() != 0 || _rx.Available() != 0;
         if (_rings is { Tx: { } tx } rings)
         {
@@ -194,14 +194,23 @@ internal sealed unsafe class VhostPort
     /// </summary>
     public void Detach()
     {
+        // Frames whose guest chains were already completed but which never reached the device or the
+        // guest are counted, so nothing is lost silently: TX requests the broker had not taken yet (its
+        // intake stopped when the queue started closing) are Cancelled; RX entries not yet copied into
+        // a guest buffer had no guest to go to.
+        Counters.Add(QueueCounter.Cancelled, _tx.Outstanding());
+        Counters.Add(QueueCounter.VhostRxNoGuestBuffer, _rx.Available());
         UnregisterKick();
         _rings = null;
+        // Full fence (exchange): takes a pending handover exactly once, against TakeHandover on this
+        // thread and a concurrent Install's release store.
         Interlocked.Exchange(ref _handover, null)?.Done.TrySetResult();
     }
 
     private void TakeHandover()
     {
-        // Acquire: pairs with the release store in Install; the snapshot's fields are complete.
+        // Full fence (exchange, so also acquire): pairs with the release store in Install; the snapshot's
+        // fields are complete, and the handover is taken exactly once.
         var handover = Interlocked.Exchange(ref _handover, null);
         if (handover is null)
         {

@@ -126,6 +126,17 @@ public sealed unsafe class UnixStreamSocket : IDisposable
         }
     }
 
+    /// <summary>A connected pair, both non-blocking (tests and in-process use).</summary>
+    public static (UnixStreamSocket, UnixStreamSocket) Pair()
+    {
+        int* fds = stackalloc int[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) != 0)
+        {
+            NativeException.ThrowLastError("socketpair");
+        }
+        return (new UnixStreamSocket(new FileDescriptor(fds[0])), new UnixStreamSocket(new FileDescriptor(fds[1])));
+    }
+
     /// <summary>Accepts a pending connection (non-blocking socket); null when none is waiting.</summary>
     public UnixStreamSocket? Accept()
     {

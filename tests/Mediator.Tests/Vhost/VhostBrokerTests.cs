@@ -217,7 +217,7 @@ public sealed unsafe class VhostBrokerTests : IDisposable
         Assert.Single(next.Receive(1));
     }
 
-    public static TheoryData<string> MalformedMessages => ["bad-version", "reply-flag", "unknown-request", "log-base", "short-payload", "ring-index", "ring-size", "ring-outside", "ring-log-flag", "kick-not-eventfd", "fds-on-get", "features-not-offered", "huge-size"];
+    public static TheoryData<string> MalformedMessages => ["bad-version", "reply-flag", "unknown-request", "log-base", "short-payload", "ring-index", "ring-size", "ring-outside", "ring-log-flag", "kick-not-eventfd", "kick-semaphore", "fds-on-get", "features-not-offered", "huge-size"];
 
     [Theory]
     [MemberData(nameof(MalformedMessages))]
@@ -246,6 +246,12 @@ public sealed unsafe class VhostBrokerTests : IDisposable
                     break;
                 case "ring-log-flag": fe.Send(VhostRequest.SetVringAddr, new VhostVringAddress { Index = 0, Flags = VhostVringAddress.LogFlag }); break;
                 case "kick-not-eventfd": fe.Send(VhostRequest.SetVringKick, 0UL, [fe.MemoryFd.Fd]); break;
+                case "kick-semaphore":
+                    using (var semaphore = new FileDescriptor(Tmds.Linux.LibC.eventfd(5, Tmds.Linux.LibC.EFD_SEMAPHORE | Tmds.Linux.LibC.EFD_CLOEXEC)))
+                    {
+                        fe.Send(VhostRequest.SetVringKick, 0UL, [semaphore.Fd]);
+                    }
+                    break;
                 case "fds-on-get": fe.Send(VhostRequest.GetFeatures, default, [fe.Kick[0].Handle.Fd]); break;
                 case "features-not-offered": fe.Send(VhostRequest.SetFeatures, VirtioFeatures.IndirectDescriptors | VirtioFeatures.Version1); break;
                 case "huge-size":
@@ -275,6 +281,11 @@ public sealed unsafe class VhostBrokerTests : IDisposable
         }
         WaitFor(() => _broker.FdCount <= fdsBefore && _broker.MappingCount == mapsBefore,
             $"descriptors {_broker.FdCount} (was {fdsBefore}), mappings {_broker.MappingCount} (was {mapsBefore})");
+        // Every frame taken from a dead guest was sent, refused or cancelled; every frame the device
+        // delivered to the port reached a guest or was counted as having none.
+        var s = _broker.Stats();
+        Assert.True(s[QueueCounter.VhostTxFrames] == s[QueueCounter.TxSent] + s[QueueCounter.TxRefused] + s[QueueCounter.Cancelled], Describe(s));
+        Assert.True(s[QueueCounter.RxDelivered] == s[QueueCounter.VhostRxFrames] + s[QueueCounter.VhostRxNoGuestBuffer] + s[QueueCounter.VhostRxRefused], Describe(s));
         using var last = VhostFrontEnd.Connect(VhostPath);
         last.Start();
         last.SendFrame(Frame(1));
