@@ -12,7 +12,8 @@ namespace Mediator.Broker.ControlPlane;
 /// The control server's vhost-user ports: one listening stream socket per port, at most one front end
 /// per port at a time. A front end is identified by SO_PEERCRED and resolved to a policy exactly like a
 /// library client; it gets an ordinary mediated queue (UMEM private to the broker, a device queue pair
-/// with the port's MAC) whose client side is a <see cref="VhostPort"/> on the data path. Its vhost-user
+/// with the port's MAC, made when it claims the port with SET_OWNER) whose client side is a
+/// <see cref="VhostPort"/> on the data path. Its vhost-user
 /// messages are handled here, on the control thread, by a <see cref="VhostConnection"/>.
 /// </summary>
 internal sealed partial class ControlServer
@@ -21,6 +22,7 @@ internal sealed partial class ControlServer
     private const ulong VhostConnectionTagBase = 2UL << 48;
     private readonly List<VhostListener> _vhostListeners = [];
     private bool _vhostRequireSealed;
+    private uint _vhostBudget = 256; // Broker:ClientBudget: a port's guest gets the fairness quantum of any client
 
     /// <summary>The queue a vhost-user front end gets: 2048 frames of 2 KiB (4 MiB, private to the broker).</summary>
     internal static readonly QueueGeometry VhostGeometry = new()
@@ -37,11 +39,13 @@ internal sealed partial class ControlServer
         public VhostClient? Client { get; set; }
     }
 
-    private sealed class VhostClient(VhostConnection connection, QueueSession session, int deviceQueue, ClientPolicy policy, PeerCredentials peer)
+    private sealed class VhostClient(uint clientId, ClientPolicy policy, PeerCredentials peer)
     {
-        public VhostConnection Connection { get; } = connection;
-        public QueueSession Session { get; } = session;
-        public int DeviceQueue { get; } = deviceQueue;
+        public uint ClientId { get; } = clientId;
+        public VhostConnection Connection { get; set; } = null!;
+        /// <summary>The port's queue, made at the front end's first SET_OWNER (null before).</summary>
+        public QueueSession? Session { get; set; }
+        public int DeviceQueue { get; set; } = -1;
         public ClientPolicy Policy { get; set; } = policy;
         public PeerCredentials Peer { get; } = peer;
     }
@@ -72,8 +76,8 @@ internal sealed partial class ControlServer
             {
                 continue;
             }
-            client.Policy = next;
-            client.Session.PublishPolicy(PacketPolicy.Compile(next, listener.Mac));
+            client.Policy = next; // a queue made later is made under the new rules
+            client.Session?.PublishPolicy(PacketPolicy.Compile(next, listener.Mac));
             Log.ClientPolicyChanged(_logger, client.Connection.ClientId, $"vhost:{listener.Path}", 1, string.Join("; ", changes));
             changed++;
         }
@@ -81,9 +85,10 @@ internal sealed partial class ControlServer
     }
 
     /// <summary>Listens on every configured vhost-user port (before <see cref="Start"/>). Throws <see cref="VhostUserException"/>, naming the path, when one cannot listen.</summary>
-    public void AddVhostPorts(IReadOnlyList<VhostUserPortOptions> ports, bool requireSealed)
+    public void AddVhostPorts(IReadOnlyList<VhostUserPortOptions> ports, bool requireSealed, int budget)
     {
         _vhostRequireSealed = requireSealed;
+        _vhostBudget = (uint)budget;
         for (int i = 0; i < ports.Count; i++)
         {
             var mac = ports[i].ResolveMac(i);
@@ -204,39 +209,49 @@ internal sealed partial class ControlServer
             refusal = $"policy '{policy.Name}' does not allow one queue of {geometry.UmemSize} bytes";
             return null;
         }
+        var client = new VhostClient(_nextClientId++, policy, peer);
+        client.Connection = new VhostConnection(client.ClientId, socket, () => OpenVhostQueue(listener, client), _vhostRequireSealed, _logger);
+        Log.VhostConnected(_logger, listener.Path, client.ClientId, peer.Pid, peer.Uid, peer.Gid, policy.Name);
+        refusal = null;
+        return client;
+    }
+
+    /// <summary>
+    /// Makes the port's queue when its front end claims it (SET_OWNER): a device queue pair with the
+    /// port's MAC, the UMEM and rings private to the broker, the policy's packet rules, and the
+    /// <see cref="VhostPort"/> that the data path then runs. Returns the refusal when it cannot.
+    /// </summary>
+    private (VhostPort? Port, string? Refusal) OpenVhostQueue(VhostListener listener, VhostClient client)
+    {
+        var geometry = VhostGeometry;
         if (!_queuePool.TryRent(out int deviceQueue))
         {
-            refusal = "every device queue pair is in use";
-            return null;
+            return (null, "every device queue pair is in use");
         }
-        uint clientId = _nextClientId++;
         QueueSession session;
         try
         {
-            session = QueueFactory.Create(_device.Model, clientId, 1, deviceQueue, geometry, policy.MaxFrameLength, _throttleMicroseconds, mac: listener.Mac);
+            session = QueueFactory.Create(_device.Model, client.ClientId, 1, deviceQueue, geometry, client.Policy.MaxFrameLength, _throttleMicroseconds, mac: listener.Mac);
         }
-        catch
+        catch (Exception e) when (e is NativeException or ArgumentException)
         {
             _queuePool.Return(deviceQueue);
-            throw;
+            return (null, $"the port's queue could not be made: {e.Message}");
         }
         session.Memory.CloseDescriptors(); // the UMEM and rings never leave the broker
         session.RateLimiter = new TxRateLimiter();
-        session.PublishPolicy(PacketPolicy.Compile(policy, listener.Mac));
-        var port = new VhostPort(session, _dataPath.Sessions, VhostBudget);
+        session.PublishPolicy(PacketPolicy.Compile(client.Policy, listener.Mac));
+        var port = new VhostPort(session, _dataPath.Sessions, _vhostBudget);
         session.Front = port;
-        Metrics?.Register(session, $"vhost:{listener.Path}", policy.Name);
-        var connection = new VhostConnection(clientId, socket, port, session.DataPathCounters, _vhostRequireSealed, _logger);
+        Metrics?.Register(session, $"vhost:{listener.Path}", client.Policy.Name);
+        client.Session = session;
+        client.DeviceQueue = deviceQueue;
         // Only the data path serves the queue: its VhostPort arms the fill entries itself. (Retire still
         // asks the re-arm worker to let go, which is a no-op for a queue it never had.)
         _dataPath.Sessions.Post(new SessionCommand(session, Add: true));
-        Log.VhostConnected(_logger, listener.Path, clientId, peer.Pid, peer.Uid, peer.Gid, policy.Name, deviceQueue);
-        refusal = null;
-        return new VhostClient(connection, session, deviceQueue, policy, peer);
+        Log.QueueOpened(_logger, client.ClientId, 1, deviceQueue, $"{geometry}, vhost-user port {listener.Path}");
+        return (port, null);
     }
-
-    /// <summary>TX frames a vhost-user port takes from its guest per round (the fairness quantum of library clients).</summary>
-    private const uint VhostBudget = 256;
 
     private void DisconnectVhost(VhostListener listener)
     {
@@ -249,7 +264,7 @@ internal sealed partial class ControlServer
         _epoll.Remove(connection.Socket.Handle.Fd);
         // The queue leaves both threads first (the data path lets go of the guest's rings as it removes
         // it), then the guest's memory is unmapped and its descriptors closed.
-        var final = Retire(connection.ClientId, 1, client.Session, client.DeviceQueue);
+        var final = client.Session is { } session ? Retire(connection.ClientId, 1, session, client.DeviceQueue) : new ulong[(int)QueueCounter.Count];
         connection.Dispose();
         Log.VhostGone(_logger, connection.ClientId, final[(int)QueueCounter.VhostTxFrames], final[(int)QueueCounter.VhostRxFrames],
             final[(int)QueueCounter.VhostRxNoGuestBuffer], final[(int)QueueCounter.VhostTxRefused] + final[(int)QueueCounter.VhostRxRefused]);
@@ -260,7 +275,7 @@ internal sealed partial class ControlServer
     {
         foreach (var listener in _vhostListeners)
         {
-            listener.Client?.Session.AddCountersTo(sum);
+            listener.Client?.Session?.AddCountersTo(sum);
         }
     }
 

@@ -97,7 +97,7 @@ public sealed class BrokerService : IHostedService, IDisposable
         _control.Metrics = Metrics;
         try
         {
-            _control.AddVhostPorts(o.VhostUser, o.VhostUserRequireSealedMemory);
+            _control.AddVhostPorts(o.VhostUser, o.VhostUserRequireSealedMemory, o.ClientBudget);
         }
         catch (Vhost.VhostUserException e)
         {

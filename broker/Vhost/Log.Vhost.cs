@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(200, LogLevel.Information, "vhost-user port {Path}: listening, MAC {Mac}")]
     public static partial void VhostListening(ILogger logger, string path, string mac);
 
-    [LoggerMessage(201, LogLevel.Information, "vhost-user port {Path}: front end connected as client {ClientId}: pid {Pid} uid {Uid} gid {Gid}, policy '{Policy}', device queue {DeviceQueue}")]
-    public static partial void VhostConnected(ILogger logger, string path, uint clientId, int pid, uint uid, uint gid, string policy, int deviceQueue);
+    [LoggerMessage(201, LogLevel.Information, "vhost-user port {Path}: front end connected as client {ClientId}: pid {Pid} uid {Uid} gid {Gid}, policy '{Policy}'")]
+    public static partial void VhostConnected(ILogger logger, string path, uint clientId, int pid, uint uid, uint gid, string policy);
 
     [LoggerMessage(202, LogLevel.Warning, "vhost-user port {Path}: connection refused: {Reason}")]
     public static partial void VhostConnectionRefused(ILogger logger, string path, string reason);

@@ -19,8 +19,8 @@ internal sealed unsafe class VhostConnection : IDisposable
     private readonly byte[] _buffer = new byte[VhostMessageHeader.Size + VhostMessageHeader.MaxPayload];
     private readonly List<FileDescriptor> _fds = [];
     private readonly VringSetup[] _vrings = [new(), new()];
-    private readonly VhostPort _port;
-    private readonly QueueCounters _counters;
+    private readonly Func<(VhostPort? Port, string? Refusal)> _openPort;
+    private VhostPort? _port; // the port's queue: made at SET_OWNER, so a connection that never claims the port costs no queue
     private readonly bool _requireSealed;
     private readonly ILogger _logger;
     private int _have;
@@ -31,12 +31,16 @@ internal sealed unsafe class VhostConnection : IDisposable
     private GuestMemory? _memory;
     private VhostRings? _running;
 
-    public VhostConnection(uint clientId, UnixStreamSocket socket, VhostPort port, QueueCounters counters, bool requireSealed, ILogger logger)
+    /// <param name="clientId">The broker's id of the front end.</param>
+    /// <param name="socket">The accepted connection.</param>
+    /// <param name="openPort">Makes the port's queue (at the first SET_OWNER): the port, or why not.</param>
+    /// <param name="requireSealed">Refuse memory that can shrink under the broker.</param>
+    /// <param name="logger">Where refusals go.</param>
+    public VhostConnection(uint clientId, UnixStreamSocket socket, Func<(VhostPort? Port, string? Refusal)> openPort, bool requireSealed, ILogger logger)
     {
         ClientId = clientId;
         Socket = socket;
-        _port = port;
-        _counters = counters;
+        _openPort = openPort;
         _requireSealed = requireSealed;
         _logger = logger;
     }
@@ -166,6 +170,15 @@ internal sealed unsafe class VhostConnection : IDisposable
     private string? SetOwner()
     {
         // DPDK's virtio_user sends SET_OWNER again when it starts the device: harmless, accepted.
+        if (_port is null)
+        {
+            var (port, refusal) = _openPort();
+            if (port is null)
+            {
+                return refusal ?? "no queue for this front end";
+            }
+            _port = port;
+        }
         _owner = true;
         return null;
     }
@@ -377,7 +390,7 @@ internal sealed unsafe class VhostConnection : IDisposable
         {
             return;
         }
-        _port.Install(null, HandoverTimeout);
+        _port!.Install(null, HandoverTimeout); // rings run only after SET_OWNER made the port
         if (running.Rx is { } rx)
         {
             _vrings[0].Base = rx.NextAvail;
@@ -392,7 +405,7 @@ internal sealed unsafe class VhostConnection : IDisposable
     /// <summary>Starts every ring that can start (memory, size, addresses, kick, enabled); an error if one's addresses are bad.</summary>
     private string? Resume()
     {
-        if (_memory is null || !_owner)
+        if (_memory is null || !_owner || _port is not { } port)
         {
             return null;
         }
@@ -412,7 +425,7 @@ internal sealed unsafe class VhostConnection : IDisposable
             {
                 return $"vring {i}: a part of the ring is misaligned or not wholly inside one region of the memory table";
             }
-            q[i] = new SplitVirtqueue(i, v.Num, desc, avail, used, v.Base, v.Base, _counters);
+            q[i] = new SplitVirtqueue(i, v.Num, desc, avail, used, v.Base, v.Base, port.Counters);
         }
         if (q[0] is null && q[1] is null)
         {
@@ -424,7 +437,7 @@ internal sealed unsafe class VhostConnection : IDisposable
             RxCall = _vrings[0].Call, TxCall = _vrings[1].Call,
             HeaderSize = VirtioNetHeader.SizeFor(_features), Memory = _memory,
         };
-        _port.Install(rings, HandoverTimeout);
+        port.Install(rings, HandoverTimeout);
         _running = rings;
         Log.VhostRings(_logger, ClientId, Describe(q[0]), Describe(q[1]));
         return null;

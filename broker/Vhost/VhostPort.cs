@@ -77,7 +77,8 @@ internal sealed unsafe class VhostPort
         _segments = new ChainSegment[VirtqLayout.MaxSize];
     }
 
-    private QueueCounters Counters => _session.DataPathCounters;
+    /// <summary>The queue's data-path counters (the port's refusals are counted there).</summary>
+    internal QueueCounters Counters => _session.DataPathCounters;
 
     /// <summary>
     /// Hands <paramref name="rings"/> (null: stop every ring) to the data path and waits until it has

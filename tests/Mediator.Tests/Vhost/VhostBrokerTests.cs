@@ -309,6 +309,19 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     }
 
     [Fact]
+    public void The_ports_queue_is_made_only_when_the_front_end_claims_the_port()
+    {
+        Cycle(0); // warm up
+        WaitFor(() => _broker.MappingCount == 4, "the warm-up connection was not torn down");
+        using var fe = VhostFrontEnd.Connect(VhostPath);
+        fe.Send(VhostRequest.GetFeatures);
+        Assert.Equal(VirtioFeatures.Offered, fe.ReadU64(VhostRequest.GetFeatures));
+        Assert.Equal(4, _broker.MappingCount); // connected and answered, but no queue yet
+        Assert.Equal(0UL, fe.Ack(VhostRequest.SetOwner, Array.Empty<byte>()));
+        Assert.True(_broker.MappingCount > 4, "SET_OWNER made no queue");
+    }
+
+    [Fact]
     public void Get_vring_base_stops_the_ring_and_a_new_memory_table_restarts_it_where_it_stopped()
     {
         using var fe = VhostFrontEnd.Connect(VhostPath);

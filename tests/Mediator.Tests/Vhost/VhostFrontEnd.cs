@@ -85,6 +85,13 @@ internal sealed unsafe class VhostFrontEnd : IDisposable
         return ReadU64(request);
     }
 
+    /// <summary>Sends a request without payload with NEED_REPLY and returns the ack.</summary>
+    public ulong? Ack(VhostRequest request, byte[] payload)
+    {
+        Send(request, payload, default, needReply: true);
+        return ReadU64(request);
+    }
+
     /// <summary>Whether the broker closed the connection within 10 s (a pending reply is skipped).</summary>
     public bool WaitClosed()
     {

@@ -26,7 +26,7 @@ public sealed class VhostConnectionTests : IDisposable
         var (front, back) = UnixStreamSocket.Pair();
         _front = front;
         var port = new VhostPort(_harness.Session, _dataPath, 64);
-        _connection = new VhostConnection(1, back, port, _harness.Session.DataPathCounters, requireSealed: false, NullLogger.Instance);
+        _connection = new VhostConnection(1, back, () => (port, null), requireSealed: false, NullLogger.Instance);
     }
 
     private static byte[] Message(VhostRequest request, byte[] payload, uint flags = VhostMessageHeader.Version1)

@@ -3,8 +3,11 @@ using Mediator.Tests.Integration;
 
 namespace Mediator.Tests.Vhost;
 
-/// <summary>A policy reload reaches a connected vhost-user port's packet rules, as it reaches a library client's.</summary>
-public sealed class VhostPolicyReloadTests : IDisposable
+/// <summary>
+/// The policies apply to vhost-user front ends as to library clients: chosen by SO_PEERCRED at connect
+/// (quotas included), and a reload reaches a connected port's packet rules.
+/// </summary>
+public sealed class VhostPolicyTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("mediator-vhost-reload-");
 
@@ -14,6 +17,18 @@ public sealed class VhostPolicyReloadTests : IDisposable
     {
         File.WriteAllText(path + ".tmp", text);
         File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    [Fact]
+    public void A_front_end_whose_policy_does_not_cover_the_ports_memory_is_refused_at_connect()
+    {
+        string vhost = Path.Combine(_dir.FullName, "vh.sock");
+        using var broker = BrokerProcess.Start("--vhost-user", vhost, "--Broker:DefaultPolicy:MaxUmemBytes=1048576");
+        int mapsBefore = broker.MappingCount;
+        using var fe = VhostFrontEnd.Connect(vhost);
+        Assert.True(fe.WaitClosed(), "a front end over its UMEM quota was accepted");
+        Assert.Equal(mapsBefore, broker.MappingCount); // no queue was made for it
+        Assert.Equal(0ul, broker.Stats()[QueueCounter.VhostTxFrames]);
     }
 
     [Fact]
