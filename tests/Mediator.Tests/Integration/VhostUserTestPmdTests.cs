@@ -136,7 +136,7 @@ public sealed class VhostUserTestPmdTests(ITestOutputHelper output) : IDisposabl
     public void Testpmd_macswap_answers_a_library_ping_pong_frame_by_frame()
     {
         SkipUnlessAvailable();
-        const int rounds = 500;
+        const int rounds = 200;
         using var broker = BrokerProcess.Start("--wire", "Loopback", "--vhost-user", $"{VhostSocket}@{Mac}");
         using var pmd = StartTestPmd("macswap");
 
