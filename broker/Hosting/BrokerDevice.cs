@@ -52,6 +52,15 @@ internal sealed class BrokerDevice : IDisposable
                     tap = new TapWire(port, o.TapInterface);
                     model.AddWire(tap, txOf: port);
                     break;
+                case WireKind.Generator:
+                    model.AddNullSink(port);
+                    model.AddGenerator(port, new TrafficGeneratorOptions
+                    {
+                        DestinationMac = MacAddress.Parse(o.GeneratorDestinationMac!), // validated at start
+                        FramesPerSecond = o.GeneratorFramesPerSecond,
+                        FrameSize = o.GeneratorFrameSize,
+                    });
+                    break;
             }
             if (o.DetailedDmaAudit)
             {

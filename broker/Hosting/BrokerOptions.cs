@@ -16,6 +16,13 @@ public enum WireKind
     /// clients by destination MAC. Needs /dev/net/tun and CAP_NET_ADMIN.
     /// </summary>
     Tap,
+    /// <summary>
+    /// A traffic generator in the device delivers frames to port 0's receive side, addressed to
+    /// <see cref="BrokerOptions.GeneratorDestinationMac"/> (e.g. a vhost-user port's MAC), at
+    /// <see cref="BrokerOptions.GeneratorFramesPerSecond"/>; frames clients send are counted and dropped.
+    /// The source for measuring the direction "from the device" alone.
+    /// </summary>
+    Generator,
 }
 
 /// <summary>Who steps the device model.</summary>
@@ -73,6 +80,17 @@ public sealed class BrokerOptions
 
     /// <summary>Name of the TAP interface when <see cref="Wire"/> is Tap (at most 15 bytes).</summary>
     public string TapInterface { get; set; } = "mediator0";
+
+    /// <summary>With <see cref="Wire"/> Generator: destination MAC of the generated frames (required).</summary>
+    public string? GeneratorDestinationMac { get; set; }
+
+    /// <summary>With <see cref="Wire"/> Generator: frames per second (0: as many as each device step takes, 64 at most).</summary>
+    [Range(0L, 1_000_000_000L)]
+    public long GeneratorFramesPerSecond { get; set; }
+
+    /// <summary>With <see cref="Wire"/> Generator: frame bytes without FCS.</summary>
+    [Range(22, 1514)]
+    public int GeneratorFrameSize { get; set; } = 64;
 
     /// <summary>
     /// Line rate of port 0's TX in bits/s, for pacing the device (0: unpaced, as fast as the model runs).

@@ -28,6 +28,10 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         {
             failures.Add($"Broker:TapInterface: {tapProblem}");
         }
+        if (options.Wire == WireKind.Generator && GeneratorMacProblem(options.GeneratorDestinationMac) is { } macProblem)
+        {
+            failures.Add($"Broker:GeneratorDestinationMac: {macProblem}");
+        }
         var vhostPaths = new HashSet<string>(StringComparer.Ordinal);
         var vhostMacs = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < options.VhostUser.Count; i++)
@@ -76,5 +80,22 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             failures.AddRange(rule.Validate(where).Where(f => !f.Contains(": Name: ", StringComparison.Ordinal)));
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static string? GeneratorMacProblem(string? mac)
+    {
+        if (string.IsNullOrWhiteSpace(mac))
+        {
+            return "required with Broker:Wire=Generator (the MAC the generated frames are addressed to)";
+        }
+        try
+        {
+            _ = Device.MacAddress.Parse(mac);
+            return null;
+        }
+        catch (FormatException)
+        {
+            return $"'{mac}' is not a MAC address (aa:bb:cc:dd:ee:ff)";
+        }
     }
 }
