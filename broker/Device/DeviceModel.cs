@@ -185,6 +185,7 @@ public sealed unsafe class DeviceModel : IDisposable
         }
         finally
         {
+            _dma.FlushAudit(); // the step's summed DMA records reach the audit before the step ends
             Bus.Quiescence.Exit();
         }
         return work;
