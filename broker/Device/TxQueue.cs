@@ -31,6 +31,9 @@ internal sealed unsafe class TxQueue
     private uint _count;
     private uint _head;
     private nint _doorbellTail; // model: a doorbell page's tail word, or 0 to poll TDT in BAR0
+    // The descriptors of the frame being assembled (a field, not stackalloc, so the JIT can tier Process up with PGO).
+    private readonly TxDescriptor[] _segmentArray = GC.AllocateArray<TxDescriptor>(MaxSegments, pinned: true);
+    private readonly TxDescriptor* _segments;
 
     public TxQueue(int queue, int auditQueue, MmioRegion bar, BusMaster dma, PortCounters counters)
     {
@@ -39,6 +42,7 @@ internal sealed unsafe class TxQueue
         _bar = bar;
         _dma = dma;
         _counters = counters;
+        _segments = (TxDescriptor*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_segmentArray)); // pinned: stable
     }
 
     public bool Enabled { get; private set; }
@@ -124,7 +128,7 @@ internal sealed unsafe class TxQueue
             _counters.BadTailDoorbells++; // untrusted index: never read outside the ring
             return 0;
         }
-        TxDescriptor* segments = stackalloc TxDescriptor[MaxSegments];
+        TxDescriptor* segments = _segments;
         RingRun run = default;
         uint head = _head;
         int done = 0;
@@ -174,7 +178,7 @@ internal sealed unsafe class TxQueue
             {
                 _counters.TxMalformed++;
             }
-            else if (Gather(segments, n, batch.ReservePointer()))
+            else if (n == 1 ? _dma.Read(_auditQueue, segments[0].BufferAddress, batch.ReservePointer(), length) : Gather(segments, n, batch.ReservePointer()))
             {
                 batch.CommitReserved(length);
                 sent++;
@@ -216,19 +220,13 @@ internal sealed unsafe class TxQueue
 
     // Reads descriptor `at` (posted: tail is not reached) from the current run, translating a new run
     // from `at` when it lies outside; false (fault recorded) when the descriptor does not translate.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Fetch(ref RingRun run, uint at, uint tail, TxDescriptor* into)
     {
         ulong bus = DescriptorBus(at);
-        if (at - run.First >= run.Count) // unsigned: also true when at < First
+        if (at - run.First >= run.Count && !NewRun(ref run, at, tail, bus)) // unsigned: also true when at < First
         {
-            uint posted = (tail > at ? tail : _count) - at; // up to the tail, or to the ring's end when it wrapped
-            uint bytes = _dma.TranslateRun(bus, TxDescriptor.Size, Math.Min(posted, FetchBurst) * TxDescriptor.Size, out byte* host, out BusRegion? region);
-            if (bytes == 0)
-            {
-                _dma.RecordFault(_auditQueue, DmaOp.Read, bus, TxDescriptor.Size);
-                return false;
-            }
-            run = new RingRun(at, bytes / TxDescriptor.Size, host, region!);
+            return false;
         }
         // The one read of this descriptor: a private copy from here on (plain: the tail's acquire ordered it).
         *into = Unsafe.ReadUnaligned<TxDescriptor>(run.Host + ((ulong)(at - run.First) * TxDescriptor.Size));
@@ -236,7 +234,23 @@ internal sealed unsafe class TxQueue
         return true;
     }
 
+    // Translates the run of posted descriptors starting at `at`; false (fault recorded) when `at` does not translate.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool NewRun(ref RingRun run, uint at, uint tail, ulong bus)
+    {
+        uint posted = (tail > at ? tail : _count) - at; // up to the tail, or to the ring's end when it wrapped
+        uint bytes = _dma.TranslateRun(bus, TxDescriptor.Size, Math.Min(posted, FetchBurst) * TxDescriptor.Size, out byte* host, out BusRegion? region);
+        if (bytes == 0)
+        {
+            _dma.RecordFault(_auditQueue, DmaOp.Read, bus, TxDescriptor.Size);
+            return false;
+        }
+        run = new RingRun(at, bytes / TxDescriptor.Size, host, region!);
+        return true;
+    }
+
     // DD write-back of descriptor `index` (status word, release), through the current run when it holds it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WriteBackDone(ref RingRun run, uint index, uint status)
     {
         ulong bus = DescriptorBus(index) + 12;
