@@ -120,6 +120,9 @@ internal sealed unsafe class BusMaster
     /// <summary>Records an access that did not translate (a fault).</summary>
     public void RecordFault(int queue, DmaOp op, ulong bus, uint length) => _audit.OnAccess(queue, op, bus, length, null);
 
+    /// <summary>Samples whether the audit's detailed log is on; called when a step (or a receive burst) starts.</summary>
+    public void BeginAudit() => _pending.Begin();
+
     /// <summary>Hands the summed audit records over; called when a step (or a receive burst) ends.</summary>
     public void FlushAudit() => _pending.Flush();
 

@@ -166,6 +166,7 @@ public sealed unsafe class DeviceModel : IDisposable
         Bus.Quiescence.Enter();
         try
         {
+            _dma.BeginAudit();
             foreach (NicPort port in ports)
             {
                 port.Latch();

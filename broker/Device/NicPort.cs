@@ -217,6 +217,7 @@ public sealed unsafe class NicPort : IDisposable
         int delivered = 0;
         ulong touched = 0; // RX queues that consumed a descriptor: causes are raised once per burst
         long burst = ++_rxBurst;
+        _dma.BeginAudit(); // a burst may come from outside a step (a test, a source)
         for (int i = 0; i < frames.Count; i++)
         {
             ulong queues = ReceiveOne(frames.FramePointer(i), (uint)frames.FrameLength(i), burst);
@@ -231,6 +232,7 @@ public sealed unsafe class NicPort : IDisposable
     public bool Receive(ReadOnlySpan<byte> frame)
     {
         ulong queues;
+        _dma.BeginAudit();
         fixed (byte* p = frame)
         {
             queues = ReceiveOne(p, (uint)frame.Length, ++_rxBurst);

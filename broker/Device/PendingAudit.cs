@@ -10,7 +10,12 @@ namespace Mediator.Broker.Device;
 /// the moment an observer sees them moves to the end of the step. While the detailed log is on, each
 /// access goes to the audit at once, in order, with its address (a log record needs both).
 /// </summary>
-/// <remarks>Used only by the thread that steps the device, like the rest of the DMA engine.</remarks>
+/// <remarks>
+/// Used only by the thread that steps the device, like the rest of the DMA engine. Whether the log is on
+/// is sampled by <see cref="Begin"/> at the start of each step or burst. A step's accesses cycle through
+/// the same few keys (descriptor read, buffer access, write-back), so the slot after the last one hit is
+/// tried first.
+/// </remarks>
 internal sealed class PendingAudit
 {
     private const int Slots = 4;
@@ -18,29 +23,36 @@ internal sealed class PendingAudit
     private readonly DmaAudit _audit;
     private readonly Slot[] _slots = new Slot[Slots];
     private int _used;
+    private int _next;
+    private bool _logging;
 
     public PendingAudit(DmaAudit audit) => _audit = audit;
+
+    /// <summary>Samples whether the detailed log is on; called when a step or a receive burst starts.</summary>
+    public void Begin()
+    {
+        bool logging = _audit.Logging;
+        if (logging && _used != 0)
+        {
+            Flush(); // the log was switched on: what is summed goes first, then each access one by one
+        }
+        _logging = logging;
+    }
 
     /// <summary>Records one translated access of <paramref name="length"/> bytes at <paramref name="bus"/> that touched <paramref name="region"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Record(int queue, DmaOp op, ulong bus, uint length, BusRegion region)
     {
-        Slot[] slots = _slots;
-        for (int i = 0; i < _used; i++)
+        int i = _next;
+        ref Slot s = ref _slots[i];
+        if (i < _used && ReferenceEquals(s.Region, region) && s.Queue == queue && s.Op == op)
         {
-            ref Slot s = ref slots[i];
-            if (ReferenceEquals(s.Region, region) && s.Queue == queue && s.Op == op)
-            {
-                if (_audit.Logging)
-                {
-                    break; // the log was switched on mid-step: hand over what is summed, then go one by one
-                }
-                s.Count++;
-                s.Bytes += length;
-                return;
-            }
+            s.Count++;
+            s.Bytes += length;
+            _next = i + 1 == _used ? 0 : i + 1;
+            return;
         }
-        RecordInNewSlot(queue, op, bus, length, region);
+        RecordSearching(queue, op, bus, length, region);
     }
 
     /// <summary>Hands every summed access to the audit.</summary>
@@ -53,22 +65,34 @@ internal sealed class PendingAudit
             s = default;
         }
         _used = 0;
+        _next = 0;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void RecordInNewSlot(int queue, DmaOp op, ulong bus, uint length, BusRegion region)
+    private void RecordSearching(int queue, DmaOp op, ulong bus, uint length, BusRegion region)
     {
-        if (_audit.Logging)
+        if (_logging)
         {
-            Flush();
             _audit.OnAccess(queue, op, bus, length, region);
             return;
+        }
+        for (int i = 0; i < _used; i++)
+        {
+            ref Slot s = ref _slots[i];
+            if (ReferenceEquals(s.Region, region) && s.Queue == queue && s.Op == op)
+            {
+                s.Count++;
+                s.Bytes += length;
+                _next = i + 1 == _used ? 0 : i + 1;
+                return;
+            }
         }
         if (_used == Slots)
         {
             Flush();
         }
         _slots[_used++] = new Slot { Region = region, Queue = queue, Op = op, Count = 1, Bytes = length };
+        _next = 0;
     }
 
     private struct Slot
