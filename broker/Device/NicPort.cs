@@ -321,7 +321,7 @@ public sealed unsafe class NicPort : IDisposable
     /// Round-robin over enabled TX queues, at most <see cref="TxBurst"/> descriptors each and
     /// <paramref name="budget"/> in all; each queue's burst goes to the wire in one call.
     /// </summary>
-    internal int StepTransmit(int budget, long now)
+    internal int StepTransmit(int budget, StepClock clock)
     {
         int work = 0;
         int start = _nextTxQueue;
@@ -346,7 +346,7 @@ public sealed unsafe class NicPort : IDisposable
             {
                 continue;
             }
-            int done = tx.Process(Math.Min(TxBurst, budget - work), _txBatch, _pacer, now);
+            int done = tx.Process(Math.Min(TxBurst, budget - work), _txBatch, _pacer, clock);
             if (done == 0)
             {
                 continue;
@@ -372,7 +372,7 @@ public sealed unsafe class NicPort : IDisposable
     }
 
     /// <summary>Sends the MSI-X messages that are due.</summary>
-    internal int ServiceInterrupts(long now) => _interrupts.Service(now);
+    internal int ServiceInterrupts(StepClock clock) => _interrupts.Service(clock);
 
     // Steers and delivers one frame; returns the RX queues whose descriptor it consumed (bit q), 0 if dropped (counted).
     private ulong ReceiveOne(byte* frame, uint length, long burst)

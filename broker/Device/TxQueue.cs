@@ -120,7 +120,7 @@ internal sealed unsafe class TxQueue
     /// into the same run use that translation too. A run ends at the tail, the ring's end or the end of
     /// the region the ring base points into, so a descriptor past the region faults exactly as before.
     /// </remarks>
-    public int Process(int budget, FrameBatch batch, TokenBucket? pacer, long now)
+    public int Process(int budget, FrameBatch batch, TokenBucket? pacer, StepClock clock)
     {
         uint tail = ReadTail(); // acquire: pairs with the driver's release store of the tail after its descriptor writes
         if (tail >= _count)
@@ -169,7 +169,7 @@ internal sealed unsafe class TxQueue
             {
                 break; // the frame's last buffer is not posted yet
             }
-            if (eop && pacer != null && !pacer.TryConsume(length, now))
+            if (eop && pacer != null && !pacer.TryConsume(length, clock.Now))
             {
                 _counters.PacingStalls++;
                 break; // leave it posted; the next step retries once the line has time
