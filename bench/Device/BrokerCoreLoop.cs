@@ -82,12 +82,16 @@ public sealed unsafe class BrokerCoreLoop : IDisposable
     /// <summary>TX completions the client consumed so far.</summary>
     public long Completed { get; private set; }
 
-    /// <summary>Sends <paramref name="frames"/> frames in client batches of <paramref name="batch"/>, one broker round per batch.</summary>
+    /// <summary>
+    /// Sends <paramref name="frames"/> frames in client batches of up to <paramref name="batch"/> (fewer when
+    /// the TX ring is full), one broker round per batch.
+    /// </summary>
     public void Run(long frames, uint batch)
     {
-        for (long done = 0; done < frames; done += batch)
+        for (long done = 0; done < frames;)
         {
-            uint n = _tx.Reserve(batch, out uint index);
+            uint n = _tx.Reserve((uint)Math.Min(batch, frames - done), out uint index);
+            done += n;
             for (uint i = 0; i < n; i++)
             {
                 ref var r = ref _tx[index + i];

@@ -318,53 +318,69 @@ public sealed unsafe class NicPort : IDisposable
     }
 
     /// <summary>
-    /// Round-robin over enabled TX queues, at most <see cref="TxBurst"/> descriptors each and
-    /// <paramref name="budget"/> in all; each queue's burst goes to the wire in one call.
+    /// Round-robin over enabled TX queues, at most <see cref="TxBurst"/> descriptors each per pass, and
+    /// further passes while <paramref name="budget"/> remains and the last pass moved something (a queue
+    /// with more posted keeps the line busy, as hardware does, and no queue gets a second burst before
+    /// every queue had its turn); each burst goes to the wire in one call. Completion causes are raised
+    /// once per queue per step.
     /// </summary>
     internal int StepTransmit(int budget, StepClock clock)
     {
         int work = 0;
         int start = _nextTxQueue;
-        // The queues whose enable was seen, from `start` up, then those below it (round robin).
-        ulong from = _txWatched & (ulong.MaxValue << start);
-        ulong below = _txWatched & ~from;
-        while (work < budget && (from | below) != 0)
+        ulong causes = 0;
+        int before;
+        do
         {
-            int q;
-            if (from != 0)
+            before = work;
+            // The queues whose enable was seen, from `start` up, then those below it.
+            ulong from = _txWatched & (ulong.MaxValue << start);
+            ulong below = _txWatched & ~from;
+            while (work < budget && (from | below) != 0)
             {
-                q = System.Numerics.BitOperations.TrailingZeroCount(from);
-                from &= from - 1;
-            }
-            else
-            {
-                q = System.Numerics.BitOperations.TrailingZeroCount(below);
-                below &= below - 1;
-            }
-            TxQueue tx = _tx[q];
-            if (!tx.Enabled)
-            {
-                continue;
-            }
-            int done = tx.Process(Math.Min(TxBurst, budget - work), _txBatch, _pacer, clock);
-            if (done == 0)
-            {
-                continue;
-            }
-            work += done;
-            if (_txBatch.Count > 0)
-            {
-                Wire? wire = TxWire;
-                if (wire != null)
+                int q;
+                if (from != 0)
                 {
-                    wire.Transmit(this, _txBatch);
+                    q = System.Numerics.BitOperations.TrailingZeroCount(from);
+                    from &= from - 1;
                 }
                 else
                 {
-                    _counters.NoWireDrops += _txBatch.Count;
+                    q = System.Numerics.BitOperations.TrailingZeroCount(below);
+                    below &= below - 1;
                 }
-                _txBatch.Clear();
+                TxQueue tx = _tx[q];
+                if (!tx.Enabled)
+                {
+                    continue;
+                }
+                int done = tx.Process(Math.Min(TxBurst, budget - work), _txBatch, _pacer, clock);
+                if (done == 0)
+                {
+                    continue;
+                }
+                work += done;
+                causes |= 1UL << q;
+                if (_txBatch.Count > 0)
+                {
+                    Wire? wire = TxWire;
+                    if (wire != null)
+                    {
+                        wire.Transmit(this, _txBatch);
+                    }
+                    else
+                    {
+                        _counters.NoWireDrops += _txBatch.Count;
+                    }
+                    _txBatch.Clear();
+                }
             }
+        }
+        while (work > before && work < budget);
+        while (causes != 0)
+        {
+            int q = System.Numerics.BitOperations.TrailingZeroCount(causes);
+            causes &= causes - 1;
             _interrupts.QueueCause(q, tx: true, DmaAudit.QueueId(Index, q));
         }
         _nextTxQueue = start + 1 < QueueCount ? start + 1 : 0;
