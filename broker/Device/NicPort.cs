@@ -80,7 +80,7 @@ public sealed unsafe class NicPort : IDisposable
         for (int q = 0; q < QueueCount; q++)
         {
             int auditQueue = DmaAudit.QueueId(index, q);
-            _tx[q] = new TxQueue(q, auditQueue, _bar0, dma, _counters);
+            _tx[q] = new TxQueue(q, auditQueue, _bar0, dma, _counters, TxBurst);
             _rx[q] = new RxQueue(q, auditQueue, _bar0, dma, _counters);
         }
         _interrupts = new InterruptModerator(_bar0, _msix, dma, _counters);

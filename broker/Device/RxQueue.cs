@@ -33,6 +33,8 @@ internal sealed unsafe class RxQueue
     private RingRun _run;     // translated descriptors of this burst
     private bool _headMoved;  // RDH not yet published for this burst
     private uint _burstFrames;
+    private readonly PendingWriteBack[] _pending = new PendingWriteBack[FetchBurst];
+    private int _pendingCount;
 
     public RxQueue(int queue, int auditQueue, MmioRegion bar, BusMaster dma, PortCounters counters)
     {
@@ -174,10 +176,12 @@ internal sealed unsafe class RxQueue
             _counters.DmaFaults++;
             _bar.Add(Registers.DMAERR, 1);
         }
-        // One 16-byte write-back access; status last, with release: the frame and length are visible before DD.
-        _dma.Record(_auditQueue, DmaOp.Write, descriptorBus, RxDescriptor.Size, _run.Region);
-        BusMaster.WriteBackAt(host, 0, n, status);
-        _dma.Wrote(_run.Region, host, RxDescriptor.Size);
+        // The write-back waits for the end of the burst, after the audit has counted this frame's accesses.
+        if (_pendingCount == _pending.Length)
+        {
+            Publish();
+        }
+        _pending[_pendingCount++] = new PendingWriteBack(host, descriptorBus, _run.Region, n, status);
         _head = _head + 1 == _count ? 0 : _head + 1;
         _headMoved = true;
         if (written)
@@ -188,9 +192,25 @@ internal sealed unsafe class RxQueue
         return true;
     }
 
-    /// <summary>Publishes the burst: RDH (release, after every write-back of the burst) and the frame counters.</summary>
-    public void EndBurst()
+    /// <summary>
+    /// Publishes the burst: the audit's records of it, then each descriptor's write-back (one 16-byte DMA
+    /// write, status last with release, so the frame and length are visible before DD), then RDH (release)
+    /// and the frame counters.
+    /// </summary>
+    public void EndBurst() => Publish();
+
+    private void Publish()
     {
+        _dma.FlushAudit(); // the audit counts every access made for these frames before the driver can see one DD
+        for (int i = 0; i < _pendingCount; i++)
+        {
+            ref PendingWriteBack w = ref _pending[i];
+            _dma.Record(_auditQueue, DmaOp.Write, w.Bus, RxDescriptor.Size, w.Region);
+            BusMaster.WriteBackAt(w.Host, 0, w.Length, w.Status);
+            _dma.Wrote(w.Region, w.Host, RxDescriptor.Size);
+            w = default;
+        }
+        _pendingCount = 0;
         if (_headMoved)
         {
             _headMoved = false;
@@ -217,5 +237,24 @@ internal sealed unsafe class RxQueue
         }
         _tail = tail;
         return true;
+    }
+
+    // A descriptor write-back held until the end of the burst (host address inside this burst's run).
+    private readonly struct PendingWriteBack
+    {
+        public PendingWriteBack(byte* host, ulong bus, BusRegion region, uint length, uint status)
+        {
+            Host = host;
+            Bus = bus;
+            Region = region;
+            Length = length;
+            Status = status;
+        }
+
+        public byte* Host { get; }
+        public ulong Bus { get; }
+        public BusRegion Region { get; }
+        public uint Length { get; }
+        public uint Status { get; }
     }
 }

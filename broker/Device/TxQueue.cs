@@ -34,9 +34,12 @@ internal sealed unsafe class TxQueue
     // The descriptors of the frame being assembled (a field, not stackalloc, so the JIT can tier Process up with PGO).
     private readonly TxDescriptor[] _segmentArray = GC.AllocateArray<TxDescriptor>(MaxSegments, pinned: true);
     private readonly TxDescriptor* _segments;
+    // The DD status to write back into each descriptor consumed by the current Process call (0: no RS).
+    private readonly uint[] _writeBacks;
 
-    public TxQueue(int queue, int auditQueue, MmioRegion bar, BusMaster dma, PortCounters counters)
+    public TxQueue(int queue, int auditQueue, MmioRegion bar, BusMaster dma, PortCounters counters, int burst)
     {
+        _writeBacks = new uint[burst + MaxSegments];
         _queue = queue;
         _auditQueue = auditQueue;
         _bar = bar;
@@ -191,17 +194,17 @@ internal sealed unsafe class TxQueue
             }
             for (int i = 0; i < n; i++)
             {
-                if ((segments[i].CmdTypeLen & TxDescriptor.CmdRs) != 0)
-                {
-                    // The frame is in the device's buffer now, so the driver may reuse its buffers.
-                    WriteBackDone(ref run, head, segments[i].OlinfoStatus | TxDescriptor.StatusDd);
-                }
+                // The frame is in the device's buffer now, so the driver may reuse its buffers (once DD is written back).
+                _writeBacks[done + i] = (segments[i].CmdTypeLen & TxDescriptor.CmdRs) != 0 ? segments[i].OlinfoStatus | TxDescriptor.StatusDd : 0;
                 head = head + 1 == _count ? 0 : head + 1;
             }
             done += n;
         }
         if (done > 0)
         {
+            // The audit counts every access made for these frames before the driver can see one DD.
+            _dma.FlushAudit();
+            WriteBack(_head, done);
             _head = head;
             _bar.Write(Registers.TDH(_queue), head); // release: pairs with the driver's acquire of TDH; DD stores precede it
             if (sent > 0)
@@ -249,21 +252,39 @@ internal sealed unsafe class TxQueue
         return true;
     }
 
-    // DD write-back of descriptor `index` (status word, release), through the current run when it holds it.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void WriteBackDone(ref RingRun run, uint index, uint status)
+    // Writes DD back into the descriptors of the RS flags recorded in _writeBacks, `done` of them from
+    // ring index `first` on, in ring order: one translation per contiguous run (the 82599 writes back in
+    // bursts too), each status word its own DMA write with release.
+    private void WriteBack(uint first, int done)
     {
-        ulong bus = DescriptorBus(index) + 12;
-        if (index - run.First < run.Count)
+        uint at = first;
+        int i = 0;
+        while (i < done)
         {
-            byte* host = run.Host + ((ulong)(index - run.First) * TxDescriptor.Size) + 12;
-            _dma.Record(_auditQueue, DmaOp.Write, bus, sizeof(uint), run.Region);
-            BusMaster.StoreRelease32(host, status); // release: pairs with the driver's acquire of DD
-            _dma.Wrote(run.Region, host, sizeof(uint));
-        }
-        else
-        {
-            _dma.Write32(_auditQueue, bus, status);
+            uint run = Math.Min((uint)(done - i), _count - at);
+            ulong bus = DescriptorBus(at);
+            uint translated = _dma.TranslateRun(bus, TxDescriptor.Size, run * TxDescriptor.Size, out byte* host, out BusRegion? region) / TxDescriptor.Size;
+            for (uint k = 0; k < run; k++, i++)
+            {
+                uint status = _writeBacks[i];
+                if (status == 0)
+                {
+                    continue;
+                }
+                ulong word = bus + (k * TxDescriptor.Size) + 12;
+                if (k < translated)
+                {
+                    byte* p = host + (k * TxDescriptor.Size) + 12;
+                    _dma.Record(_auditQueue, DmaOp.Write, word, sizeof(uint), region!);
+                    BusMaster.StoreRelease32(p, status); // release: pairs with the driver's acquire of DD
+                    _dma.Wrote(region!, p, sizeof(uint));
+                }
+                else
+                {
+                    _dma.Write32(_auditQueue, word, status); // does not translate: recorded as a fault
+                }
+            }
+            at = at + run == _count ? 0 : at + run;
         }
     }
 

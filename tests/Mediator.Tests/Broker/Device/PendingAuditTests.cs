@@ -33,6 +33,50 @@ public sealed class PendingAuditTests
         Assert.True(records.Zip(records.Skip(1)).All(p => p.First.Sequence + 1 == p.Second.Sequence));
     }
 
+    [Fact]
+    public void Every_access_is_counted_before_the_driver_can_see_the_DD_that_follows_it()
+    {
+        using var model = new DeviceModel(new DeviceModelOptions { BusWindowBytes = 1UL << 28 });
+        var port = model.AddPort(new NicPortOptions { QueueCount = 1 });
+        using var q0 = new TestDriver(model, port, 0).EnableTx().EnableRx().SteerMac(0, Frames.MacA);
+        var wire = new CheckingWire(q0);
+        model.AddWire(wire, txOf: port);
+        for (int i = 0; i < 20; i++)
+        {
+            q0.Send(Frames.Make(Frames.MacA, 64 + i));
+        }
+
+        model.Step(64, T0);
+
+        // Inside the step, right after TX and right after RX: what the driver could see was already counted.
+        Assert.Equal((20, 20L), wire.AfterTx);
+        Assert.Equal((20, 20L), wire.AfterRx);
+    }
+
+    // A loopback that looks, from inside the step, at the DD bits a driver could read and at the audit.
+    private sealed unsafe class CheckingWire(TestDriver q) : Wire
+    {
+        public (int DoneDescriptors, long BufferReads) AfterTx { get; private set; }
+        public (int DoneDescriptors, long BufferWrites) AfterRx { get; private set; }
+
+        public override void Transmit(NicPort from, FrameBatch frames)
+        {
+            int tx = 0;
+            for (uint i = 0; i < q.RingSize; i++)
+            {
+                tx += q.TxDone(i) ? 1 : 0;
+            }
+            AfterTx = (tx, DmaAudit.Stats(q.BufferRegion).Reads);
+            from.Receive(frames);
+            int rx = 0;
+            for (uint i = 0; i < q.RingSize; i++)
+            {
+                rx += (Volatile.Read(ref q.RxRing[i].WbStatusError) & RxDescriptor.StatusDd) != 0 ? 1 : 0;
+            }
+            AfterRx = (rx, DmaAudit.Stats(q.BufferRegion).Writes);
+        }
+    }
+
     // 3 rounds of 12 frames through the loopback (the ring of 32 wraps), each round with 10 descriptors
     // naming the other owner's memory and one that does not translate; MSI-X messages into the interrupt page.
     private static (DmaAuditSnapshot, DmaRecord[]) Run(bool log)
