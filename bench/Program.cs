@@ -11,5 +11,9 @@ if (args.Length > 0 && args[0] == "vhost")
 {
     return Mediator.Bench.Dpdk.VhostCommand.Run(args[1..]);
 }
+if (args.Length > 0 && args[0] == "devloop")
+{
+    return Mediator.Bench.Device.DeviceLoopCommand.Run(args[1..]);
+}
 BenchmarkSwitcher.FromAssembly(typeof(ThroughputCommand).Assembly).Run(args);
 return 0;

@@ -28,6 +28,8 @@ public sealed unsafe class DeviceModel : IDisposable
     private readonly MappedMemory _canaryMemory;
     private NicPort[] _ports = [];
     private Wire[] _wires = [];
+    private Wire[] _sources = []; // wires that produce frames (override Poll): only these are polled
+    private readonly StepClock _clock = new();
     private Thread? _thread;
     private volatile bool _stopRequested;
     private bool _disposed;
@@ -143,8 +145,15 @@ public sealed unsafe class DeviceModel : IDisposable
         }
     }
 
-    /// <summary>Advances the device once at the current time; see <see cref="Step(int, long)"/>.</summary>
-    public int Step(int budget) => Step(budget, Stopwatch.GetTimestamp());
+    /// <summary>
+    /// Advances the device once at the current time; see <see cref="Step(int, long)"/>. The clock is read
+    /// only if the step needs the time (pacing, interrupt throttling, a source wire).
+    /// </summary>
+    public int Step(int budget)
+    {
+        _clock.StartLazy();
+        return StepNow(budget);
+    }
 
     /// <summary>
     /// Advances the device once as of <paramref name="timestamp"/> (Stopwatch ticks; tests pass their
@@ -155,36 +164,44 @@ public sealed unsafe class DeviceModel : IDisposable
     /// </summary>
     public int Step(int budget, long timestamp)
     {
+        _clock.StartAt(timestamp);
+        return StepNow(budget);
+    }
+
+    private int StepNow(int budget)
+    {
         if (_thread != null && Environment.CurrentManagedThreadId != _thread.ManagedThreadId)
         {
             throw new InvalidOperationException("the device runs on its own thread; do not step it inline");
         }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(budget);
         NicPort[] ports = _ports;
-        Wire[] wires = _wires;
+        Wire[] sources = _sources;
         int work = 0;
         Bus.Quiescence.Enter();
         try
         {
+            _dma.BeginAudit();
             foreach (NicPort port in ports)
             {
                 port.Latch();
             }
             foreach (NicPort port in ports)
             {
-                work += port.StepTransmit(budget, timestamp);
+                work += port.StepTransmit(budget, _clock);
             }
-            foreach (Wire wire in wires)
+            foreach (Wire wire in sources)
             {
-                work += wire.Poll(budget, timestamp);
+                work += wire.Poll(budget, _clock.Now);
             }
             foreach (NicPort port in ports)
             {
-                work += port.ServiceInterrupts(timestamp);
+                work += port.ServiceInterrupts(_clock);
             }
         }
         finally
         {
+            _dma.FlushAudit(); // the step's summed DMA records reach the audit before the step ends
             Bus.Quiescence.Exit();
         }
         return work;
@@ -259,6 +276,10 @@ public sealed unsafe class DeviceModel : IDisposable
     {
         ThrowIfRunning();
         _wires = [.. _wires, wire];
+        if (wire.GetType().GetMethod(nameof(Wire.Poll))!.DeclaringType != typeof(Wire))
+        {
+            _sources = [.. _sources, wire];
+        }
     }
 
     private void ThrowIfRunning()

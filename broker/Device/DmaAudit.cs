@@ -151,6 +151,49 @@ public sealed class DmaAudit
             Volatile.Read(ref r.BytesWritten), Volatile.Read(ref r.Violations));
     }
 
+    /// <summary>Whether the detailed log is on (then every access must reach <see cref="OnAccess"/> one by one).</summary>
+    internal bool Logging => Volatile.Read(ref _log) != null; // acquire: pairs with the release in EnableLog
+
+    /// <summary>
+    /// Records <paramref name="count"/> translated accesses of one direction, made for one queue, that all
+    /// touched <paramref name="region"/> (<paramref name="bytes"/> in all): the same counters as that many
+    /// <see cref="OnAccess"/> calls, violations included, in one update. Only while the log is off.
+    /// </summary>
+    internal void OnAccesses(int queue, DmaOp op, BusRegion region, long count, long bytes)
+    {
+        if (op == DmaOp.Read)
+        {
+            _reads += count;
+            region.Reads += count;
+            region.BytesRead += bytes;
+        }
+        else
+        {
+            _writes += count;
+            region.Writes += count;
+            region.BytesWritten += bytes;
+        }
+        if (IsViolation(queue, region))
+        {
+            _violations += count;
+            region.Violations += count;
+            if (op == DmaOp.Read)
+            {
+                _queueReadViolations[queue] += count;
+            }
+            else
+            {
+                _queueWriteViolations[queue] += count;
+            }
+        }
+    }
+
+    // The owner rule: an access for queue q to a region another client owns, unless it is a ring or the interrupt page.
+    private bool IsViolation(int queue, BusRegion region) =>
+        // Acquire: pairs with the release in SetQueueOwner.
+        queue >= 0 && region.Kind != RegionKind.DeviceRing && region.Kind != RegionKind.InterruptPage
+        && region.OwnerTag != Volatile.Read(ref _queueOwners[queue]);
+
     /// <summary>Called by the DMA engine for every access; <paramref name="region"/> null means a fault.</summary>
     internal void OnAccess(int queue, DmaOp op, ulong bus, uint length, BusRegion? region)
     {
@@ -173,9 +216,7 @@ public sealed class DmaAudit
                 region.Writes++;
                 region.BytesWritten += length;
             }
-            // Acquire: pairs with the release in SetQueueOwner.
-            if (queue >= 0 && region.Kind != RegionKind.DeviceRing && region.Kind != RegionKind.InterruptPage
-                && region.OwnerTag != Volatile.Read(ref _queueOwners[queue]))
+            if (IsViolation(queue, region))
             {
                 violation = true;
                 _violations++;

@@ -62,8 +62,8 @@ internal sealed class InterruptModerator
         _auditQueue[vector] = auditQueue; // the last cause names whom the message is sent for
     }
 
-    /// <summary>Sends the messages that are due at <paramref name="now"/>; returns how many.</summary>
-    public int Service(long now)
+    /// <summary>Sends the messages that are due at the step's time; returns how many. The clock is read only for a throttled vector.</summary>
+    public int Service(StepClock clock)
     {
         uint pending = _pending;
         if (pending == 0)
@@ -81,7 +81,7 @@ internal sealed class InterruptModerator
                 continue; // masked in EIMS: stays pending until the driver unmasks
             }
             long interval = IntervalTicks(v);
-            if (interval > 0 && _everSent[v] && now - _lastMessage[v] < interval)
+            if (interval > 0 && _everSent[v] && clock.Now - _lastMessage[v] < interval)
             {
                 _counters.MsixThrottled++;
                 continue;
@@ -91,8 +91,11 @@ internal sealed class InterruptModerator
                 continue; // masked in the MSI-X table: pending bit (PBA) stays set
             }
             _pending &= ~(1u << v);
-            _lastMessage[v] = now;
-            _everSent[v] = true;
+            if (interval > 0)
+            {
+                _lastMessage[v] = clock.Now; // only a throttled vector needs the time of its last message
+                _everSent[v] = true;
+            }
             sent++;
         }
         return sent;

@@ -23,6 +23,7 @@ public sealed unsafe class NicPort : IDisposable
     private const uint StatusLinkUp = 1u << 1;
 
     private readonly BusAddressSpace _bus;
+    private readonly BusMaster _dma;
     private readonly MappedMemory _bar0Memory;
     private readonly MappedMemory _msixMemory;
     private readonly MmioRegion _bar0;
@@ -36,6 +37,12 @@ public sealed unsafe class NicPort : IDisposable
     private readonly PortCounters _counters = new();
     private int _nextTxQueue;
     private bool _filtersStale = true;
+    private long _configWrites;          // bumped by WriteRegister: the next step latches every queue
+    private long _configWritesSeen = -1;
+    private int _stepsSinceFullLatch;
+    private ulong _txWatched;            // bit q: TX queue q's enable bit was seen set (latched every step)
+    private ulong _rxWatched;
+    private long _rxBurst;               // numbers receive bursts for RxQueue.Deliver
     private readonly TxDoorbellPage?[] _doorbells;
 
     internal NicPort(int index, NicPortOptions options, BusAddressSpace bus, BusMaster dma)
@@ -49,6 +56,7 @@ public sealed unsafe class NicPort : IDisposable
         QueueCount = options.QueueCount;
         TxBurst = options.TxBurst;
         _bus = bus;
+        _dma = dma;
 
         Bar0File = Memfd.Create($"mediator-{Name}-bar0", Registers.Bar0Size);
         _bar0Memory = MappedMemory.Map(Bar0File, Registers.Bar0Size, MapAccess.ReadWrite);
@@ -72,7 +80,7 @@ public sealed unsafe class NicPort : IDisposable
         for (int q = 0; q < QueueCount; q++)
         {
             int auditQueue = DmaAudit.QueueId(index, q);
-            _tx[q] = new TxQueue(q, auditQueue, _bar0, dma, _counters);
+            _tx[q] = new TxQueue(q, auditQueue, _bar0, dma, _counters, TxBurst);
             _rx[q] = new RxQueue(q, auditQueue, _bar0, dma, _counters);
         }
         _interrupts = new InterruptModerator(_bar0, _msix, dma, _counters);
@@ -118,8 +126,19 @@ public sealed unsafe class NicPort : IDisposable
     /// <summary>Driver access: acquire-loads register <paramref name="offset"/> of BAR0.</summary>
     public uint ReadRegister(int offset) => _bar0.Read(offset);
 
-    /// <summary>Driver access: release-stores register <paramref name="offset"/> (descriptors written before a tail store are visible to the device first).</summary>
-    public void WriteRegister(int offset, uint value) => _bar0.Write(offset, value);
+    /// <summary>
+    /// Driver access: release-stores register <paramref name="offset"/> (descriptors written before a tail
+    /// store are visible to the device first). The device re-latches every queue's configuration and the
+    /// address filters at its next step.
+    /// </summary>
+    public void WriteRegister(int offset, uint value)
+    {
+        _bar0.Write(offset, value);
+        Interlocked.Increment(ref _configWrites); // full fence: the register store is visible before the device sees the new count
+    }
+
+    /// <summary>Driver access: release-stores a tail doorbell (TDT/RDT), which the device reads every step anyway.</summary>
+    public void WriteTail(int offset, uint value) => _bar0.Write(offset, value); // release: pairs with the device's acquire of the tail
 
     /// <summary>Driver access: reads and clears EICR atomically (full fence), as the driver's interrupt handler does.</summary>
     public uint TakeInterruptCause() => _bar0.Exchange(Registers.EICR, 0);
@@ -197,13 +216,15 @@ public sealed unsafe class NicPort : IDisposable
         ArgumentNullException.ThrowIfNull(frames);
         int delivered = 0;
         ulong touched = 0; // RX queues that consumed a descriptor: causes are raised once per burst
+        long burst = ++_rxBurst;
+        _dma.BeginAudit(); // a burst may come from outside a step (a test, a source)
         for (int i = 0; i < frames.Count; i++)
         {
-            ulong queues = ReceiveOne(frames.FramePointer(i), (uint)frames.FrameLength(i));
+            ulong queues = ReceiveOne(frames.FramePointer(i), (uint)frames.FrameLength(i), burst);
             delivered += System.Numerics.BitOperations.PopCount(queues);
             touched |= queues;
         }
-        RaiseRxCauses(touched);
+        EndRxBurst(touched);
         return delivered;
     }
 
@@ -211,57 +232,131 @@ public sealed unsafe class NicPort : IDisposable
     public bool Receive(ReadOnlySpan<byte> frame)
     {
         ulong queues;
+        _dma.BeginAudit();
         fixed (byte* p = frame)
         {
-            queues = ReceiveOne(p, (uint)frame.Length);
+            queues = ReceiveOne(p, (uint)frame.Length, ++_rxBurst);
         }
-        RaiseRxCauses(queues);
+        EndRxBurst(queues);
         return queues != 0;
     }
 
-    private void RaiseRxCauses(ulong queues)
+    // Publishes RDH and the counters of every RX queue that took a frame, raises their causes once, and
+    // hands the burst's summed DMA records to the audit.
+    private void EndRxBurst(ulong queues)
     {
         while (queues != 0)
         {
             int q = System.Numerics.BitOperations.TrailingZeroCount(queues);
             queues &= queues - 1;
+            _rx[q].EndBurst();
             _interrupts.QueueCause(q, tx: false, DmaAudit.QueueId(Index, q));
         }
+        _dma.FlushAudit();
     }
 
-    /// <summary>Re-reads queue enables from BAR0 and marks the MAC filters for re-reading. Called at the start of every step.</summary>
+    /// <summary>Steps between full latches when no driver wrote a register through <see cref="WriteRegister"/>.</summary>
+    internal const int FullLatchSteps = 64;
+
+    /// <summary>
+    /// Applies the queue enables and ring registers. Called at the start of every step. Queues the device
+    /// has seen enabled are latched every step, so a disable or a reprogrammed ring takes effect at once
+    /// (teardown relies on it). Every queue, and the MAC filters, are re-read when a driver wrote a register
+    /// through <see cref="WriteRegister"/> since the last step, and at least every
+    /// <see cref="FullLatchSteps"/> steps for writes made straight into the BAR mapping (a DirectMap
+    /// client's): a newly enabled queue or a new filter is seen within that many steps, as a real NIC
+    /// takes a while to act on an enable.
+    /// </summary>
     internal void Latch()
     {
-        for (int q = 0; q < QueueCount; q++)
+        long writes = Volatile.Read(ref _configWrites); // acquire: pairs with the increment in WriteRegister
+        if (writes != _configWritesSeen || ++_stepsSinceFullLatch >= FullLatchSteps)
         {
-            _tx[q].Latch();
-            _rx[q].Latch();
+            _configWritesSeen = writes;
+            _stepsSinceFullLatch = 0;
+            ulong tx = 0, rx = 0;
+            for (int q = 0; q < QueueCount; q++)
+            {
+                _tx[q].Latch();
+                _rx[q].Latch();
+                tx |= _tx[q].EnableSeen ? 1UL << q : 0;
+                rx |= _rx[q].EnableSeen ? 1UL << q : 0;
+            }
+            _txWatched = tx;
+            _rxWatched = rx;
+            _filtersStale = true;
+            return;
         }
-        _filtersStale = true;
+        _txWatched = LatchWatched(_txWatched, tx: true);
+        _rxWatched = LatchWatched(_rxWatched, tx: false);
+    }
+
+    private ulong LatchWatched(ulong watched, bool tx)
+    {
+        ulong left = watched;
+        while (left != 0)
+        {
+            int q = System.Numerics.BitOperations.TrailingZeroCount(left);
+            left &= left - 1;
+            bool seen;
+            if (tx)
+            {
+                _tx[q].Latch();
+                seen = _tx[q].EnableSeen;
+            }
+            else
+            {
+                _rx[q].Latch();
+                seen = _rx[q].EnableSeen;
+            }
+            if (!seen)
+            {
+                watched &= ~(1UL << q);
+            }
+        }
+        return watched;
     }
 
     /// <summary>
     /// Round-robin over enabled TX queues, at most <see cref="TxBurst"/> descriptors each and
-    /// <paramref name="budget"/> in all; each queue's burst goes to the wire in one call.
+    /// <paramref name="budget"/> in all; each queue's burst goes to the wire in one call. One burst per
+    /// queue per step keeps each queue's device share in step with the broker's per-queue budget per
+    /// round (the evaluation's flooding attacks rely on it). Completion causes are raised once per queue
+    /// per step.
     /// </summary>
-    internal int StepTransmit(int budget, long now)
+    internal int StepTransmit(int budget, StepClock clock)
     {
         int work = 0;
         int start = _nextTxQueue;
-        for (int i = 0; i < QueueCount && work < budget; i++)
+        ulong causes = 0;
+        // The queues whose enable was seen, from `start` up, then those below it (round robin).
+        ulong from = _txWatched & (ulong.MaxValue << start);
+        ulong below = _txWatched & ~from;
+        while (work < budget && (from | below) != 0)
         {
-            int q = start + i < QueueCount ? start + i : start + i - QueueCount;
+            int q;
+            if (from != 0)
+            {
+                q = System.Numerics.BitOperations.TrailingZeroCount(from);
+                from &= from - 1;
+            }
+            else
+            {
+                q = System.Numerics.BitOperations.TrailingZeroCount(below);
+                below &= below - 1;
+            }
             TxQueue tx = _tx[q];
             if (!tx.Enabled)
             {
                 continue;
             }
-            int done = tx.Process(Math.Min(TxBurst, budget - work), _txBatch, _pacer, now);
+            int done = tx.Process(Math.Min(TxBurst, budget - work), _txBatch, _pacer, clock);
             if (done == 0)
             {
                 continue;
             }
             work += done;
+            causes |= 1UL << q;
             if (_txBatch.Count > 0)
             {
                 Wire? wire = TxWire;
@@ -275,6 +370,11 @@ public sealed unsafe class NicPort : IDisposable
                 }
                 _txBatch.Clear();
             }
+        }
+        while (causes != 0)
+        {
+            int q = System.Numerics.BitOperations.TrailingZeroCount(causes);
+            causes &= causes - 1;
             _interrupts.QueueCause(q, tx: true, DmaAudit.QueueId(Index, q));
         }
         _nextTxQueue = start + 1 < QueueCount ? start + 1 : 0;
@@ -282,10 +382,10 @@ public sealed unsafe class NicPort : IDisposable
     }
 
     /// <summary>Sends the MSI-X messages that are due.</summary>
-    internal int ServiceInterrupts(long now) => _interrupts.Service(now);
+    internal int ServiceInterrupts(StepClock clock) => _interrupts.Service(clock);
 
     // Steers and delivers one frame; returns the RX queues whose descriptor it consumed (bit q), 0 if dropped (counted).
-    private ulong ReceiveOne(byte* frame, uint length)
+    private ulong ReceiveOne(byte* frame, uint length, long burst)
     {
         if (length < 14)
         {
@@ -303,7 +403,7 @@ public sealed unsafe class NicPort : IDisposable
             ulong targets = _filters.FilteredQueues;
             if (targets == 0)
             {
-                return _rx[0].Deliver(frame, length) ? 1UL : 0;
+                return _rx[0].Deliver(frame, length, burst) ? 1UL : 0;
             }
             ulong took = 0;
             while (targets != 0)
@@ -314,7 +414,7 @@ public sealed unsafe class NicPort : IDisposable
                 {
                     _counters.SteeredToBadQueueDrops++;
                 }
-                else if (_rx[b].Deliver(frame, length))
+                else if (_rx[b].Deliver(frame, length, burst))
                 {
                     took |= 1UL << b;
                 }
@@ -332,7 +432,7 @@ public sealed unsafe class NicPort : IDisposable
             _counters.SteeredToBadQueueDrops++;
             return 0;
         }
-        return _rx[q].Deliver(frame, length) ? 1UL << q : 0;
+        return _rx[q].Deliver(frame, length, burst) ? 1UL << q : 0;
     }
 
     /// <summary>Takes the BARs off the bus and frees them.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mediator.Nic;
 
 namespace Mediator.Broker.Device;
@@ -27,6 +28,13 @@ internal sealed unsafe class RxQueue
     private uint _count;
     private uint _head;
     private uint _bufferSize;
+    private long _burst = -1; // the receive burst _tail and _run belong to
+    private uint _tail;       // RDT as last read in this burst
+    private RingRun _run;     // translated descriptors of this burst
+    private bool _headMoved;  // RDH not yet published for this burst
+    private uint _burstFrames;
+    private readonly PendingWriteBack[] _pending = new PendingWriteBack[FetchBurst];
+    private int _pendingCount;
 
     public RxQueue(int queue, int auditQueue, MmioRegion bar, BusMaster dma, PortCounters counters)
     {
@@ -38,6 +46,9 @@ internal sealed unsafe class RxQueue
     }
 
     public bool Enabled { get; private set; }
+
+    /// <summary>Whether the last latch saw RXDCTL.ENABLE set (the queue may still be refused for a bad ring).</summary>
+    public bool EnableSeen => _enableSeen;
 
     /// <summary>Applies RXDCTL: latches ring and buffer size on a 0→1 enable edge, stops on 1→0.</summary>
     public void Latch()
@@ -86,38 +97,69 @@ internal sealed unsafe class RxQueue
             || _bar.Read(Registers.RDH(_queue)) != _head;
     }
 
+    /// <summary>Descriptors one run translation may cover (the device fetches RX descriptors in bursts too).</summary>
+    public const uint FetchBurst = 64;
+
     /// <summary>
-    /// Delivers one frame. True when a descriptor was consumed and written back (the driver has work,
-    /// even if the buffer faulted); false when the frame was dropped (the reason is counted).
+    /// Delivers one frame of receive burst <paramref name="burst"/> (a number the port changes per burst).
+    /// True when a descriptor was consumed and written back (the driver has work, even if the buffer
+    /// faulted); false when the frame was dropped (the reason is counted). Call <see cref="EndBurst"/>
+    /// once the burst is over if this returned true for some frame of it.
     /// </summary>
-    public bool Deliver(byte* frame, uint length)
+    /// <remarks>
+    /// RDT is read at the first frame of a burst and again whenever the armed descriptors seen so far run
+    /// out; descriptors are translated a run at a time (<see cref="BusMaster.TranslateRun"/>), each read
+    /// and write-back still recorded as its own DMA access. RDH and the frame counters are published once
+    /// per burst, by <see cref="EndBurst"/>.
+    /// </remarks>
+    public bool Deliver(byte* frame, uint length, long burst)
     {
         if (!Enabled)
         {
             _counters.DisabledQueueDrops++;
             return false;
         }
-        uint tail = _bar.Read(Registers.RDT(_queue)); // acquire: pairs with the driver's release store of RDT after arming descriptors
-        if (tail >= _count)
+        if (burst != _burst)
         {
-            _counters.BadTailDoorbells++;
-            return false;
+            _burst = burst;
+            _run = default;
+            if (!ReadTail())
+            {
+                return false;
+            }
         }
-        if (_head == tail)
+        if (_head == _tail)
         {
-            _counters.NoDescriptorDrops++;
-            _bar.Add(Registers.RNBC, 1);
-            return false;
+            if (!ReadTail()) // the armed descriptors seen so far are used up: look again
+            {
+                return false;
+            }
+            if (_head == _tail)
+            {
+                _counters.NoDescriptorDrops++;
+                _bar.Add(Registers.RNBC, 1);
+                return false;
+            }
         }
         ulong descriptorBus = _ringBase + ((ulong)_head * RxDescriptor.Size);
-        RxDescriptor d;
-        if (!_dma.Read(_auditQueue, descriptorBus, &d, RxDescriptor.Size))
+        if (_head - _run.First >= _run.Count) // unsigned: also true when _head < First
         {
-            _counters.DescriptorFetchFaults++;
-            _bar.Add(Registers.DMAERR, 1);
-            Enabled = false;
-            return false;
+            uint armed = (_tail > _head ? _tail : _count) - _head; // up to the tail, or to the ring's end when it wrapped
+            uint bytes = _dma.TranslateRun(descriptorBus, RxDescriptor.Size, Math.Min(armed, FetchBurst) * RxDescriptor.Size, out byte* runHost, out BusRegion? region);
+            if (bytes == 0)
+            {
+                _dma.RecordFault(_auditQueue, DmaOp.Read, descriptorBus, RxDescriptor.Size);
+                _counters.DescriptorFetchFaults++;
+                _bar.Add(Registers.DMAERR, 1);
+                Enabled = false;
+                return false;
+            }
+            _run = new RingRun(_head, bytes / RxDescriptor.Size, runHost, region!);
         }
+        byte* host = _run.Host + ((ulong)(_head - _run.First) * RxDescriptor.Size);
+        // The one read of the descriptor (plain: the acquire of RDT ordered it after the driver's writes).
+        ulong buffer = Unsafe.ReadUnaligned<ulong>(host);
+        _dma.Record(_auditQueue, DmaOp.Read, descriptorBus, RxDescriptor.Size, _run.Region);
         uint n = length;
         uint status = RxDescriptor.StatusDd | RxDescriptor.StatusEop;
         if (n > _bufferSize)
@@ -126,7 +168,7 @@ internal sealed unsafe class RxQueue
             status |= RxDescriptor.ErrorRxe;
             _counters.RxTruncated++;
         }
-        bool written = _dma.Write(_auditQueue, d.PacketBufferAddress, frame, n);
+        bool written = _dma.Write(_auditQueue, buffer, frame, n);
         if (!written)
         {
             n = 0;
@@ -134,18 +176,85 @@ internal sealed unsafe class RxQueue
             _counters.DmaFaults++;
             _bar.Add(Registers.DMAERR, 1);
         }
-        // Status last, with release (inside WriteBack): the frame and length are visible before DD.
-        _dma.WriteBack(_auditQueue, descriptorBus, 0, n, status);
-        _head = _head + 1 == _count ? 0 : _head + 1;
-        _bar.Write(Registers.RDH(_queue), _head); // release: pairs with the driver's acquire of RDH
-        if (!written)
+        // The write-back waits for the end of the burst, after the audit has counted this frame's accesses.
+        if (_pendingCount == _pending.Length)
         {
-            return true;
+            Publish();
         }
-        _counters.RxFrames++;
-        _counters.RxBytes += n;
-        _bar.Add(Registers.GPRC, 1);
-        _bar.Add(Registers.QPRC(_queue), 1);
+        _pending[_pendingCount++] = new PendingWriteBack(host, descriptorBus, _run.Region, n, status);
+        _head = _head + 1 == _count ? 0 : _head + 1;
+        _headMoved = true;
+        if (written)
+        {
+            _burstFrames++;
+            _counters.RxBytes += n;
+        }
         return true;
+    }
+
+    /// <summary>
+    /// Publishes the burst: the audit's records of it, then each descriptor's write-back (one 16-byte DMA
+    /// write, status last with release, so the frame and length are visible before DD), then RDH (release)
+    /// and the frame counters.
+    /// </summary>
+    public void EndBurst() => Publish();
+
+    private void Publish()
+    {
+        _dma.FlushAudit(); // the audit counts every access made for these frames before the driver can see one DD
+        for (int i = 0; i < _pendingCount; i++)
+        {
+            ref PendingWriteBack w = ref _pending[i];
+            _dma.Record(_auditQueue, DmaOp.Write, w.Bus, RxDescriptor.Size, w.Region);
+            BusMaster.WriteBackAt(w.Host, 0, w.Length, w.Status);
+            _dma.Wrote(w.Region, w.Host, RxDescriptor.Size);
+            w = default;
+        }
+        _pendingCount = 0;
+        if (_headMoved)
+        {
+            _headMoved = false;
+            _bar.Write(Registers.RDH(_queue), _head); // release: pairs with the driver's acquire of RDH
+        }
+        if (_burstFrames != 0)
+        {
+            _counters.RxFrames += _burstFrames;
+            _bar.Add(Registers.GPRC, _burstFrames);
+            _bar.Add(Registers.QPRC(_queue), _burstFrames);
+            _burstFrames = 0;
+        }
+    }
+
+    // Acquire-loads RDT (pairs with the driver's release store after arming descriptors); false, counted, when it is outside the ring.
+    private bool ReadTail()
+    {
+        uint tail = _bar.Read(Registers.RDT(_queue));
+        if (tail >= _count)
+        {
+            _counters.BadTailDoorbells++;
+            _tail = _head; // nothing armed as far as the device knows
+            return false;
+        }
+        _tail = tail;
+        return true;
+    }
+
+    // A descriptor write-back held until the end of the burst (host address inside this burst's run).
+    private readonly struct PendingWriteBack
+    {
+        public PendingWriteBack(byte* host, ulong bus, BusRegion region, uint length, uint status)
+        {
+            Host = host;
+            Bus = bus;
+            Region = region;
+            Length = length;
+            Status = status;
+        }
+
+        public byte* Host { get; }
+        public ulong Bus { get; }
+        public BusRegion Region { get; }
+        public uint Length { get; }
+        public uint Status { get; }
     }
 }

@@ -158,7 +158,7 @@ internal sealed unsafe partial class QueueDriver : IDisposable
 
     /// <summary>Tells the device the ring holds descriptors up to free-running <paramref name="posted"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void RingTxDoorbell(uint posted) => _port.WriteRegister(_tdt, posted & TxMask);
+    public void RingTxDoorbell(uint posted) => _port.WriteTail(_tdt, posted & TxMask);
 
     /// <summary>Whether the device wrote DD into the TX descriptor of <paramref name="slot"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -172,7 +172,7 @@ internal sealed unsafe partial class QueueDriver : IDisposable
 
     /// <summary>Tells the device RX descriptors are armed up to free-running <paramref name="armed"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void RingRxDoorbell(uint armed) => _port.WriteRegister(_rdt, armed & RxMask);
+    public void RingRxDoorbell(uint armed) => _port.WriteTail(_rdt, armed & RxMask);
 
     /// <summary>Whether the device wrote a frame into the RX descriptor of <paramref name="slot"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

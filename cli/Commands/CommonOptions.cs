@@ -116,6 +116,22 @@ internal struct PollBackoff(bool sleeps)
         }
     }
 
+    /// <summary>
+    /// Call when a poll found nothing and there is no eventfd to sleep on (a direct driver polls the
+    /// device's rings itself): spin, yielding the core every 256 empty polls.
+    /// </summary>
+    public void Idle()
+    {
+        if ((++_idle & 255) == 0)
+        {
+            Thread.Yield();
+        }
+        else
+        {
+            Thread.SpinWait(20);
+        }
+    }
+
     /// <summary>Call when a poll found work.</summary>
     public void Reset() => _idle = 0;
 }

@@ -43,6 +43,7 @@ internal static class DirectTraffic
         long sent = 0;
         ulong sequence = 0;
         double ticksPerFrame = rate > 0 ? Stopwatch.Frequency / rate : 0;
+        var backoff = new PollBackoff();
         while (!deadline.Reached(sent))
         {
             tx.ReapCompletions();
@@ -66,10 +67,21 @@ internal static class DirectTraffic
             {
                 tx.SubmitTx(n);
                 sent += n;
+                backoff.Reset();
+            }
+            else if (want != 0 || tx.Frames.Available == 0)
+            {
+                // Ring or frames full: wait for completions by polling DD, backing off exactly as the
+                // mediated pktgen does (a short pause per empty poll, a yield every 256), rather than
+                // entering the kernel on every look at a full ring.
+                if (tx.ReapCompletions() == 0)
+                {
+                    backoff.Idle();
+                }
             }
             else
             {
-                Thread.Yield(); // ring full, out of frames or paced: the device (stepped by the broker) catches up
+                Thread.Sleep(0); // paced and ahead of schedule: give the core to the others
             }
         }
         double elapsed = deadline.Elapsed;
@@ -107,6 +119,7 @@ internal static class DirectTraffic
         long idleTicks = (long)(idleExit * Stopwatch.Frequency);
         ulong frameMask = ~((ulong)geometry.FrameSize - 1);
         var frames = new ulong[Math.Max(batch, 1)];
+        var backoff = new PollBackoff();
         while (!deadline.Reached(check.Received))
         {
             uint n = driver.PeekRx((uint)frames.Length, out uint index);
@@ -116,9 +129,10 @@ internal static class DirectTraffic
                 {
                     break;
                 }
-                Thread.Yield(); // polling driver: no interrupt reaches this process
+                backoff.Idle(); // polling driver (no interrupt reaches this process): back off as the mediated sink does
                 continue;
             }
+            backoff.Reset();
             lastArrival = Stopwatch.GetTimestamp();
             for (uint i = 0; i < n; i++)
             {
