@@ -69,6 +69,8 @@ public static class Plan
         new() { Group = "towards-device", Traffic = Traffic.TxOnly, Batch = 64 },
         new() { Group = "clients", Traffic = Traffic.TxOnly, Batch = 64, Clients = 4 },
         new() { Group = "pacing", Batch = 64, LineRate = TenGbE },
+        new() { Group = "pacing", Traffic = Traffic.TxOnly, Batch = 64, LineRate = TenGbE },
+        new() { Group = "pacing", Traffic = Traffic.TxOnly, Batch = 64, LineRate = TwentyFiveGbE },
         new() { Group = "wake", Batch = 64, Wake = Wake.Eventfd },
         new() { Group = "rearm", Batch = 64, Rearm = Rearm.Inline },
         new() { Group = "latency", Traffic = Traffic.Latency, Batch = 1 },
@@ -96,6 +98,7 @@ public static class Plan
                 foreach (int batch in new[] { 32, 64, 256 })
                 {
                     points.Add(new() { Group = "pacing", Batch = batch, FrameSize = size, LineRate = rate });
+                    points.Add(new() { Group = "pacing", Traffic = Traffic.TxOnly, Batch = batch, FrameSize = size, LineRate = rate });
                 }
             }
         }

@@ -149,16 +149,22 @@ public static class Report
     {
         foreach (long rate in new[] { Plan.TenGbE, Plan.TwentyFiveGbE })
         {
-            Func<PointResult, bool> paced = x => x.LineRateBitsPerSecond == rate && x.FrameSize == 64 && x.Batch >= 32 && x.Rearm == "Parallel" && x.Clients == 1;
-            var r = Find(run, paced);
-            var d = Find(run, paced, Modes.DirectMap);
-            string NoDirectMap = r is not null && d is { Ok: true } && d.Mpps > 0
-                ? $"DirectMap {F(d.Mpps)} Mpps, ratio Mediated/DirectMap {F(r!.Mpps / d.Mpps, "0.00")} (target ≥ 0.99)"
-                : "no DirectMap point, so no ratio";
-            string name = PointSpec.PacingName(rate);
-            yield return r is null
-                ? $"1. line-rate parity at {name}: not measured in this profile"
-                : $"1. line-rate parity at {name} (64 B, batch {r.Batch}): Mediated {F(r.Mpps)} Mpps of {F(r.LineRateMpps)} line rate ({F(100 * r.Mpps / r.LineRateMpps, "0.0")} %); broker {F(r.BrokerNsPerPacket, "0")} ns = {F(r.BrokerCyclesPerPacket, "0")} cycles per packet, {F(r.BrokerCores)} cores; {NoDirectMap}";
+            foreach (string traffic in new[] { "TxOnly", "Pairs" })
+            {
+                Func<PointResult, bool> paced = x => x.LineRateBitsPerSecond == rate && x.Traffic == traffic && x.FrameSize == 64 && x.Batch >= 32 && x.Rearm == "Parallel" && x.Clients == 1 && x.Wake == "Poll";
+                var r = Find(run, paced);
+                var d = Find(run, paced, Modes.DirectMap);
+                string NoDirectMap = r is not null && d is { Ok: true } && d.Mpps > 0
+                    ? $"DirectMap {F(d.Mpps)} Mpps, ratio Mediated/DirectMap {F(r!.Mpps / d.Mpps, "0.00")} (target ≥ 0.99)"
+                    : "no DirectMap point, so no ratio";
+                string name = $"{PointSpec.PacingName(rate)}, {(traffic == "Pairs" ? "loopback pairs" : "towards the device")}";
+                if (r is null)
+                {
+                    yield return $"1. line-rate parity at {name}: not measured in this profile";
+                    continue;
+                }
+                yield return $"1. line-rate parity at {name} (64 B, batch {r.Batch}): Mediated {F(r.Mpps)} Mpps of {F(r.LineRateMpps)} line rate ({F(100 * r.Mpps / r.LineRateMpps, "0.0")} %); broker {F(r.BrokerNsPerPacket, "0")} ns = {F(r.BrokerCyclesPerPacket, "0")} cycles per packet, {F(r.BrokerCores)} cores; {NoDirectMap}";
+            }
         }
         var tx = run.Points.Where(x => x.Mode == Modes.Mediated && x.Ok && x.Traffic == "TxOnly" && x.Clients == 1 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll")
             .GroupBy(x => x.Point).Select(g => Median(g)!).OrderByDescending(x => x.Mpps).FirstOrDefault();
