@@ -20,38 +20,15 @@ public sealed unsafe class SeqPacketSocket : IDisposable
     /// <summary>Creates a listening socket at <paramref name="path"/> (an existing stale socket file is replaced).</summary>
     public static SeqPacketSocket Listen(string path, int backlog = 64)
     {
-        var socket = Create();
-        try
+        if (File.Exists(path))
         {
-            if (File.Exists(path))
-            {
-                File.Delete(path);
-            }
-            UnixSocketCalls.BindAndListen(socket.Handle.Fd, path, backlog);
-            return socket;
+            File.Delete(path);
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        return new(UnixSocketCalls.OpenListening(SOCK_SEQPACKET, "SOCK_SEQPACKET", path, backlog));
     }
 
     /// <summary>Connects to the broker's control socket at <paramref name="path"/>.</summary>
-    public static SeqPacketSocket Connect(string path)
-    {
-        var socket = Create();
-        try
-        {
-            UnixSocketCalls.Connect(socket.Handle.Fd, path);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public static SeqPacketSocket Connect(string path) => new(UnixSocketCalls.OpenConnected(SOCK_SEQPACKET, "SOCK_SEQPACKET", path));
 
     /// <summary>A connected pair (for tests and in-process use).</summary>
     public static (SeqPacketSocket, SeqPacketSocket) Pair()
@@ -118,8 +95,6 @@ public sealed unsafe class SeqPacketSocket : IDisposable
 
     /// <summary>Closes the socket.</summary>
     public void Dispose() => Handle.Dispose();
-
-    private static SeqPacketSocket Create() => new(UnixSocketCalls.Open(SOCK_SEQPACKET, "SOCK_SEQPACKET"));
 }
 
 /// <summary>One received control message.</summary>

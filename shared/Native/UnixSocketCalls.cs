@@ -42,6 +42,38 @@ internal static unsafe class UnixSocketCalls
         return new FileDescriptor(fd);
     }
 
+    /// <summary>A new socket of <paramref name="type"/> connected to <paramref name="path"/>; closed again if connecting fails.</summary>
+    public static FileDescriptor OpenConnected(int type, string what, string path)
+    {
+        var fd = Open(type, what);
+        try
+        {
+            Connect(fd.Fd, path);
+            return fd;
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A new socket of <paramref name="type"/> listening at <paramref name="path"/>; closed again if binding fails.</summary>
+    public static FileDescriptor OpenListening(int type, string what, string path, int backlog)
+    {
+        var fd = Open(type, what);
+        try
+        {
+            BindAndListen(fd.Fd, path, backlog);
+            return fd;
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>A connected pair of <paramref name="type"/> (with its flags, CLOEXEC always added).</summary>
     public static (FileDescriptor, FileDescriptor) OpenPair(int type)
     {

@@ -40,18 +40,9 @@ public sealed unsafe class UnixStreamSocket : IDisposable
             }
             File.Delete(path);
         }
-        var socket = Create(SOCK_NONBLOCK);
-        try
-        {
-            UnixSocketCalls.BindAndListen(socket.Handle.Fd, path, backlog);
-            socket._boundFile = Identify(path);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = new UnixStreamSocket(UnixSocketCalls.OpenListening(SOCK_STREAM | SOCK_NONBLOCK, "SOCK_STREAM", path, backlog));
+        socket._boundFile = Identify(path);
+        return socket;
     }
 
     /// <summary>
@@ -83,26 +74,13 @@ public sealed unsafe class UnixStreamSocket : IDisposable
     /// <summary>Whether a process accepts connections at <paramref name="path"/>.</summary>
     public static bool IsLive(string path)
     {
-        using var probe = Create(0);
-        int errno = UnixSocketCalls.TryConnect(probe.Handle.Fd, path);
+        using var probe = UnixSocketCalls.Open(SOCK_STREAM, "SOCK_STREAM");
+        int errno = UnixSocketCalls.TryConnect(probe.Fd, path);
         return errno is not (ECONNREFUSED or ENOENT); // 0 (connected) is live too
     }
 
     /// <summary>Connects (blocking) to <paramref name="path"/>.</summary>
-    public static UnixStreamSocket Connect(string path)
-    {
-        var socket = Create(0);
-        try
-        {
-            UnixSocketCalls.Connect(socket.Handle.Fd, path);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public static UnixStreamSocket Connect(string path) => new(UnixSocketCalls.OpenConnected(SOCK_STREAM, "SOCK_STREAM", path));
 
     /// <summary>A connected pair, both non-blocking (tests and in-process use).</summary>
     public static (UnixStreamSocket, UnixStreamSocket) Pair()
@@ -167,6 +145,4 @@ public sealed unsafe class UnixStreamSocket : IDisposable
 
     /// <summary>Closes the socket.</summary>
     public void Dispose() => Handle.Dispose();
-
-    private static UnixStreamSocket Create(int extraFlags) => new(UnixSocketCalls.Open(SOCK_STREAM | extraFlags, "SOCK_STREAM"));
 }
