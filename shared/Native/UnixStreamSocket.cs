@@ -10,13 +10,12 @@ namespace Mediator.Native;
 /// the message that carries them. Accepted sockets are non-blocking, so a peer that sends half a
 /// message never stalls the thread serving it.
 /// </summary>
+/// <remarks>The system calls themselves are in <see cref="UnixSocketCalls"/>, shared with <see cref="SeqPacketSocket"/>.</remarks>
 public sealed unsafe class UnixStreamSocket : IDisposable
 {
     /// <summary>The most descriptors one read accepts (a vhost-user memory table carries up to 8).</summary>
-    public const int MaxFds = 8;
+    public const int MaxFds = UnixSocketCalls.MaxFds;
 
-    private const int CmsgHeaderSize = 16; // sizeof(struct cmsghdr) on 64-bit Linux
-    private const int CmsgBufferSize = CmsgHeaderSize + MaxFds * sizeof(int);
     private const int ECONNREFUSED = 111;
     private const int ENOENT = 2;
 
@@ -41,26 +40,9 @@ public sealed unsafe class UnixStreamSocket : IDisposable
             }
             File.Delete(path);
         }
-        var socket = Create(SOCK_NONBLOCK);
-        try
-        {
-            sockaddr_un addr = MakeAddress(path);
-            if (bind(socket.Handle.Fd, (sockaddr*)&addr, (uint)sizeof(sockaddr_un)) != 0)
-            {
-                NativeException.ThrowLastError($"bind({path})");
-            }
-            if (listen(socket.Handle.Fd, backlog) != 0)
-            {
-                NativeException.ThrowLastError("listen");
-            }
-            socket._boundFile = Identify(path);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = new UnixStreamSocket(UnixSocketCalls.OpenListening(SOCK_STREAM | SOCK_NONBLOCK, "SOCK_STREAM", path, backlog));
+        socket._boundFile = Identify(path);
+        return socket;
     }
 
     /// <summary>
@@ -92,124 +74,52 @@ public sealed unsafe class UnixStreamSocket : IDisposable
     /// <summary>Whether a process accepts connections at <paramref name="path"/>.</summary>
     public static bool IsLive(string path)
     {
-        using var probe = Create(0);
-        sockaddr_un addr = MakeAddress(path);
-        if (connect(probe.Handle.Fd, (sockaddr*)&addr, (uint)sizeof(sockaddr_un)) == 0)
-        {
-            return true;
-        }
-        int errno = Errno.Last;
-        return errno is not (ECONNREFUSED or ENOENT);
+        using var probe = UnixSocketCalls.Open(SOCK_STREAM, "SOCK_STREAM");
+        int errno = UnixSocketCalls.TryConnect(probe.Fd, path);
+        return errno is not (ECONNREFUSED or ENOENT); // 0 (connected) is live too
     }
 
     /// <summary>Connects (blocking) to <paramref name="path"/>.</summary>
-    public static UnixStreamSocket Connect(string path)
-    {
-        var socket = Create(0);
-        try
-        {
-            sockaddr_un addr = MakeAddress(path);
-            while (connect(socket.Handle.Fd, (sockaddr*)&addr, (uint)sizeof(sockaddr_un)) != 0)
-            {
-                int errno = Errno.Last;
-                if (errno != Errno.EINTR)
-                {
-                    throw new NativeException($"connect({path})", errno);
-                }
-            }
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public static UnixStreamSocket Connect(string path) => new(UnixSocketCalls.OpenConnected(SOCK_STREAM, "SOCK_STREAM", path));
 
     /// <summary>A connected pair, both non-blocking (tests and in-process use).</summary>
     public static (UnixStreamSocket, UnixStreamSocket) Pair()
     {
-        int* fds = stackalloc int[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) != 0)
-        {
-            NativeException.ThrowLastError("socketpair");
-        }
-        return (new UnixStreamSocket(new FileDescriptor(fds[0])), new UnixStreamSocket(new FileDescriptor(fds[1])));
+        var (a, b) = UnixSocketCalls.OpenPair(SOCK_STREAM | SOCK_NONBLOCK);
+        return (new UnixStreamSocket(a), new UnixStreamSocket(b));
     }
 
     /// <summary>Accepts a pending connection (non-blocking socket); null when none is waiting.</summary>
     public UnixStreamSocket? Accept()
     {
-        int fd = accept4(Handle.Fd, null, null, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
-        {
-            int errno = Errno.Last;
-            if (errno is Errno.EAGAIN or Errno.EINTR or 103 /* ECONNABORTED */)
-            {
-                return null;
-            }
-            throw new NativeException("accept4", errno);
-        }
-        return new UnixStreamSocket(new FileDescriptor(fd));
+        var fd = UnixSocketCalls.Accept(Handle.Fd, SOCK_NONBLOCK);
+        return fd is null ? null : new UnixStreamSocket(fd);
     }
 
     /// <summary>The peer's credentials (SO_PEERCRED).</summary>
-    public PeerCredentials GetPeerCredentials()
-    {
-        ucred cred;
-        socklen_t len = (socklen_t)(uint)sizeof(ucred);
-        if (getsockopt(Handle.Fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-        {
-            NativeException.ThrowLastError("getsockopt(SO_PEERCRED)");
-        }
-        return new PeerCredentials(cred.pid, cred.uid, cred.gid);
-    }
+    public PeerCredentials GetPeerCredentials() => UnixSocketCalls.GetPeerCredentials(Handle.Fd);
 
     /// <summary>
     /// Sends all of <paramref name="data"/>, with <paramref name="fds"/> attached to its first byte. On a
     /// non-blocking socket whose peer does not read (EAGAIN) this throws rather than waits.
     /// </summary>
+    /// <exception cref="ArgumentException">Descriptors with empty data (a stream would drop them).</exception>
     /// <exception cref="NativeException">The peer has gone or does not read.</exception>
     public void Send(ReadOnlySpan<byte> data, ReadOnlySpan<int> fds = default)
     {
-        if (fds.Length > MaxFds)
+        UnixSocketCalls.CheckFdCount(fds);
+        if (data.Length == 0 && fds.Length > 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(fds), $"at most {MaxFds} descriptors per message");
+            // A zero-length sendmsg on a stream queues nothing, so the kernel would drop the descriptors.
+            throw new ArgumentException("descriptors need at least one byte of data to travel with", nameof(fds));
         }
-        byte* control = stackalloc byte[CmsgBufferSize];
         int sent = 0;
         fixed (byte* p = data)
         {
-            while (sent < data.Length || (data.Length == 0 && sent == 0 && fds.Length > 0))
+            // A stream may take part of the data; the descriptors go with the first sendmsg only.
+            while (sent < data.Length)
             {
-                iovec iov = new() { iov_base = p + sent, iov_len = (size_t)(uint)(data.Length - sent) };
-                msghdr msg = new() { msg_iov = &iov, msg_iovlen = 1 };
-                if (sent == 0 && fds.Length > 0)
-                {
-                    new Span<byte>(control, CmsgBufferSize).Clear();
-                    var header = (cmsghdr*)control;
-                    header->cmsg_len = (socklen_t)(uint)(CmsgHeaderSize + fds.Length * sizeof(int));
-                    header->cmsg_level = SOL_SOCKET;
-                    header->cmsg_type = SCM_RIGHTS;
-                    fds.CopyTo(new Span<int>(control + CmsgHeaderSize, fds.Length));
-                    msg.msg_control = control;
-                    msg.msg_controllen = (socklen_t)(uint)(CmsgHeaderSize + ((fds.Length * sizeof(int) + 7) & ~7));
-                }
-                long n = sendmsg(Handle.Fd, &msg, MSG_NOSIGNAL);
-                if (n < 0)
-                {
-                    int errno = Errno.Last;
-                    if (errno == Errno.EINTR)
-                    {
-                        continue;
-                    }
-                    throw new NativeException("sendmsg", errno);
-                }
-                sent += (int)n;
-                if (data.Length == 0)
-                {
-                    break;
-                }
+                sent += (int)UnixSocketCalls.SendWithRights(Handle.Fd, p + sent, data.Length - sent, sent == 0 ? fds : default);
             }
         }
     }
@@ -223,77 +133,16 @@ public sealed unsafe class UnixStreamSocket : IDisposable
     /// </summary>
     public int Receive(Span<byte> buffer, List<FileDescriptor> fds, out bool fdsTruncated)
     {
-        fdsTruncated = false;
-        byte* control = stackalloc byte[CmsgBufferSize];
-        long n;
-        msghdr msg;
-        fixed (byte* data = buffer)
+        long n = UnixSocketCalls.ReceiveWithRights(Handle.Fd, buffer, dontWait: true, fds, out int flags);
+        fdsTruncated = (flags & MSG_CTRUNC) != 0;
+        return n switch
         {
-            iovec iov = new() { iov_base = data, iov_len = (size_t)(uint)buffer.Length };
-            while (true)
-            {
-                msg = new() { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = (socklen_t)(uint)CmsgBufferSize };
-                n = recvmsg(Handle.Fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-                if (n >= 0)
-                {
-                    break;
-                }
-                int errno = Errno.Last;
-                if (errno == Errno.EINTR)
-                {
-                    continue;
-                }
-                if (errno == Errno.EAGAIN)
-                {
-                    return -1;
-                }
-                if (errno == Errno.ECONNRESET)
-                {
-                    return 0;
-                }
-                throw new NativeException("recvmsg", errno);
-            }
-        }
-        if ((ulong)msg.msg_controllen >= CmsgHeaderSize)
-        {
-            var header = (cmsghdr*)control;
-            if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS && (ulong)header->cmsg_len >= CmsgHeaderSize)
-            {
-                int count = (int)Math.Min(((long)(ulong)header->cmsg_len - CmsgHeaderSize) / sizeof(int), MaxFds);
-                for (int i = 0; i < count; i++)
-                {
-                    fds.Add(new FileDescriptor(((int*)(control + CmsgHeaderSize))[i]));
-                }
-            }
-        }
-        fdsTruncated = (msg.msg_flags & MSG_CTRUNC) != 0;
-        return (int)n;
+            UnixSocketCalls.WouldBlock => -1,
+            UnixSocketCalls.Reset => 0,
+            _ => (int)n,
+        };
     }
 
     /// <summary>Closes the socket.</summary>
     public void Dispose() => Handle.Dispose();
-
-    private static UnixStreamSocket Create(int extraFlags)
-    {
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, 0);
-        if (fd < 0)
-        {
-            NativeException.ThrowLastError("socket(AF_UNIX, SOCK_STREAM)");
-        }
-        return new UnixStreamSocket(new FileDescriptor(fd));
-    }
-
-    private static sockaddr_un MakeAddress(string path)
-    {
-        sockaddr_un addr = default;
-        addr.sun_family = (ushort)AF_UNIX;
-        const int max = 107;
-        int n = Encoding.UTF8.GetByteCount(path);
-        if (n > max)
-        {
-            throw new ArgumentException($"socket path is {n} bytes; Unix sockets allow {max}", nameof(path));
-        }
-        Encoding.UTF8.GetBytes(path, new Span<byte>(addr.sun_path, max));
-        return addr;
-    }
 }

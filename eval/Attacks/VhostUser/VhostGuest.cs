@@ -5,11 +5,13 @@ using Mediator.Vhost;
 namespace Mediator.Eval.Attacks.VhostUser;
 
 /// <summary>
-/// The evaluator's vhost-user front end: a real stream connection, a real memfd as guest memory (passed
-/// by SCM_RIGHTS), real eventfds, and the two split virtqueues of a virtio-net driver, which the attacks
-/// fill with whatever they like. Guest-physical and front-end virtual addresses differ on purpose.
+/// The one C# vhost-user front end, used by the evaluator's attacks and by the tests: faithful by
+/// default and hostile on request. A real AF_UNIX stream connection, a real memfd as guest memory (passed
+/// by SCM_RIGHTS), real kick and call eventfds, and the two split virtqueues of a virtio-net driver
+/// (RX vring 0, TX vring 1; see VhostGuest.Rings.cs), which callers may fill with whatever they like.
+/// Guest-physical and front-end virtual addresses differ on purpose, so both translations are exercised.
 /// </summary>
-public sealed unsafe class VhostGuest : IDisposable
+public sealed unsafe partial class VhostGuest : IDisposable
 {
     /// <summary>Entries per ring.</summary>
     public const uint RingSize = 256;
@@ -24,13 +26,14 @@ public sealed unsafe class VhostGuest : IDisposable
     /// <summary>Buffer areas in the region.</summary>
     public const int RxBuffers = 0x10000, TxBuffers = 0x100000, BufferSize = 2048;
 
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10); // generous: the machine may be busy
+
     private readonly byte[] _receive = new byte[64];
-    private ushort _rxAvail, _txAvail;
 
     private VhostGuest(UnixStreamSocket socket)
     {
         Socket = socket;
-        MemoryFd = Memfd.Create("eval-vhost-guest", RegionSize);
+        MemoryFd = Memfd.Create("vhost-guest", RegionSize);
         Memory = MappedMemory.Map(MemoryFd, RegionSize, MapAccess.ReadWrite);
     }
 
@@ -44,6 +47,10 @@ public sealed unsafe class VhostGuest : IDisposable
     public EventFd[] Kick { get; } = [new(), new()];
     /// <summary>Call eventfds (RX, TX).</summary>
     public EventFd[] Call { get; } = [new(), new()];
+    /// <summary>The features the port offered and <see cref="Start"/> accepted.</summary>
+    public ulong Features { get; private set; }
+    /// <summary>The queue pairs the port reported to <see cref="Start"/> (GET_QUEUE_NUM).</summary>
+    public ulong QueuePairs { get; private set; }
 
     /// <summary>The region as one memory-table entry.</summary>
     public static VhostMemoryRegion Region => new() { GuestPhysAddr = GuestBase, MemorySize = (ulong)RegionSize, UserspaceAddr = UserBase };
@@ -60,55 +67,109 @@ public sealed unsafe class VhostGuest : IDisposable
         return payload;
     }
 
-    /// <summary>Sends any message.</summary>
-    public void Send(VhostRequest request, ReadOnlySpan<byte> payload = default, ReadOnlySpan<int> fds = default, uint flags = VhostMessageHeader.Version1)
+    /// <summary>Sends any message; <paramref name="needReply"/> adds NEED_REPLY to <paramref name="flags"/>.</summary>
+    public void Send(VhostRequest request, ReadOnlySpan<byte> payload = default, ReadOnlySpan<int> fds = default, uint flags = VhostMessageHeader.Version1, bool needReply = false)
     {
         var message = new byte[VhostMessageHeader.Size + payload.Length];
-        var header = new VhostMessageHeader { Request = (uint)request, Flags = flags, PayloadSize = (uint)payload.Length };
+        var header = new VhostMessageHeader
+        {
+            Request = (uint)request, PayloadSize = (uint)payload.Length,
+            Flags = flags | (needReply ? VhostMessageHeader.NeedReplyFlag : 0),
+        };
         MemoryMarshal.Write(message, in header);
         payload.CopyTo(message.AsSpan(VhostMessageHeader.Size));
         Socket.Send(message, fds);
     }
 
     /// <summary>Sends a struct payload.</summary>
-    public void Send<T>(VhostRequest request, T payload, ReadOnlySpan<int> fds = default, uint flags = VhostMessageHeader.Version1) where T : unmanaged =>
-        Send(request, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in payload)), fds, flags);
+    public void Send<T>(VhostRequest request, T payload, ReadOnlySpan<int> fds = default, uint flags = VhostMessageHeader.Version1, bool needReply = false) where T : unmanaged =>
+        Send(request, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in payload)), fds, flags, needReply);
 
     /// <summary>Sends with NEED_REPLY and returns the u64 answer (0: accepted), or null when the broker closed the connection.</summary>
     public ulong? Ack<T>(VhostRequest request, T payload, ReadOnlySpan<int> fds = default) where T : unmanaged
     {
-        Send(request, payload, fds, VhostMessageHeader.Version1 | VhostMessageHeader.NeedReplyFlag);
-        return ReadU64();
+        Send(request, payload, fds, needReply: true);
+        return ReadU64(request);
     }
 
-    /// <summary>Reads a reply's u64 payload (5 s); null when the connection closed.</summary>
-    public ulong? ReadU64() => ReadExactly(VhostMessageHeader.Size) && ReadExactly(8) ? MemoryMarshal.Read<ulong>(_receive) : null;
+    /// <summary>Sends a byte payload (may be empty) with NEED_REPLY and returns the answer, or null when the connection closed.</summary>
+    public ulong? Ack(VhostRequest request, byte[] payload)
+    {
+        Send(request, payload, default, needReply: true);
+        return ReadU64(request);
+    }
 
-    /// <summary>Whether the broker closed the connection within 5 s (replies before the close are skipped).</summary>
+    /// <summary>Reads one reply to <paramref name="expected"/> with a u64 payload (10 s); null when the connection closed.</summary>
+    public ulong? ReadU64(VhostRequest expected)
+    {
+        var reply = ReadReply(expected, sizeof(ulong));
+        return reply is null ? null : MemoryMarshal.Read<ulong>(reply);
+    }
+
+    /// <summary>
+    /// Reads one reply to <paramref name="expected"/> of <paramref name="size"/> payload bytes (10 s); null
+    /// when the connection closed.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The reply's header is not that of a version-1 reply to <paramref name="expected"/> of that size.</exception>
+    /// <exception cref="TimeoutException">No reply within the deadline.</exception>
+    public byte[]? ReadReply(VhostRequest expected, int size)
+    {
+        if (!ReadExactly(VhostMessageHeader.Size))
+        {
+            return null;
+        }
+        var header = MemoryMarshal.Read<VhostMessageHeader>(_receive);
+        if (header.Request != (uint)expected || header.Flags != (VhostMessageHeader.Version1 | VhostMessageHeader.ReplyFlag) || header.PayloadSize != (uint)size)
+        {
+            throw new InvalidDataException($"expected a {size}-byte reply to {expected}; got request {header.Request}, flags {header.Flags:x}, {header.PayloadSize} bytes");
+        }
+        return ReadExactly(size) ? _receive.AsSpan(0, size).ToArray() : null;
+    }
+
+    /// <summary>Whether the broker closed the connection within 10 s (replies before the close are skipped).</summary>
     public bool WaitClosed()
     {
-        var end = DateTime.UtcNow.AddSeconds(5);
+        var end = DateTime.UtcNow + Deadline;
         var fds = new List<FileDescriptor>();
-        while (DateTime.UtcNow < end)
+        try
         {
-            if (Poller.WaitReadable(Socket.Handle.Fd, 100) && Socket.Receive(_receive, fds, out _) == 0)
+            while (DateTime.UtcNow < end)
             {
-                return true;
+                if (Poller.WaitReadable(Socket.Handle.Fd, 100) && Socket.Receive(_receive, fds, out _) == 0)
+                {
+                    return true;
+                }
             }
+            return false;
         }
-        return false;
+        finally
+        {
+            fds.ForEach(f => f.Dispose());
+        }
     }
 
-    /// <summary>Negotiates like DPDK's virtio_user and starts both rings with RX buffers posted; throws if any step is refused.</summary>
-    public void Start()
+    /// <summary>
+    /// Negotiates like DPDK's virtio_user (features, protocol features, queue count, memory table, then
+    /// each ring) and starts both rings, with RX buffers posted unless <paramref name="postRxBuffers"/>
+    /// is false; throws if any step is refused.
+    /// </summary>
+    public void Start(bool postRxBuffers = true)
     {
         Send(VhostRequest.SetOwner);
         Send(VhostRequest.GetFeatures);
-        ulong features = ReadU64() ?? throw new IOException("closed at GET_FEATURES");
-        Require(Ack(VhostRequest.SetFeatures, features), "SET_FEATURES");
-        Send(VhostRequest.SetMemTable, Table(Region), [MemoryFd.Fd], VhostMessageHeader.Version1 | VhostMessageHeader.NeedReplyFlag);
-        Require(ReadU64(), "SET_MEM_TABLE");
-        PostRxBuffers(RingSize);
+        Features = ReadU64(VhostRequest.GetFeatures) ?? throw new IOException("closed at GET_FEATURES");
+        Send(VhostRequest.GetProtocolFeatures);
+        ulong protocol = ReadU64(VhostRequest.GetProtocolFeatures) ?? throw new IOException("closed at GET_PROTOCOL_FEATURES");
+        Require(Ack(VhostRequest.SetProtocolFeatures, protocol), "SET_PROTOCOL_FEATURES");
+        Send(VhostRequest.GetQueueNum);
+        QueuePairs = ReadU64(VhostRequest.GetQueueNum) ?? throw new IOException("closed at GET_QUEUE_NUM");
+        Require(Ack(VhostRequest.SetFeatures, Features), "SET_FEATURES");
+        Send(VhostRequest.SetMemTable, Table(Region), [MemoryFd.Fd], needReply: true);
+        Require(ReadU64(VhostRequest.SetMemTable), "SET_MEM_TABLE");
+        if (postRxBuffers)
+        {
+            PostRxBuffers(RingSize);
+        }
         for (uint q = 0; q < 2; q++)
         {
             int ring = q == 0 ? RxRing : TxRing;
@@ -132,91 +193,6 @@ public sealed unsafe class VhostGuest : IDisposable
         }
     }
 
-    /// <summary>The TX descriptor table (to fill with anything).</summary>
-    public VirtqDescriptor* TxDescriptors => (VirtqDescriptor*)(Memory.Pointer + TxRing);
-
-    /// <summary>The TX used index the broker wrote.</summary>
-    public ushort TxUsed => Volatile.Read(ref *(ushort*)(Memory.Pointer + TxRing + 0x2002));
-
-    /// <summary>Chains published on TX so far.</summary>
-    public ushort TxPublished => _txAvail;
-
-    /// <summary>Publishes <paramref name="head"/> as the next TX chain and kicks.</summary>
-    public void PublishTx(ushort head)
-    {
-        ((ushort*)(Memory.Pointer + TxRing + 0x1004))[_txAvail % RingSize] = head;
-        _txAvail++;
-        SetTxAvail(_txAvail);
-        Kick[1].Signal();
-    }
-
-    /// <summary>Writes any value as the TX available index (hostile when it is not the honest one).</summary>
-    public void SetTxAvail(ushort value) => Volatile.Write(ref *(ushort*)(Memory.Pointer + TxRing + 0x1002), value);
-
-    /// <summary>Queues a frame (header + frame in one readable descriptor) on TX.</summary>
-    public void SendFrame(ReadOnlySpan<byte> frame)
-    {
-        ushort d = (ushort)(_txAvail % RingSize);
-        byte* buffer = Memory.Pointer + TxBuffers + d * BufferSize;
-        new Span<byte>(buffer, VirtioNetHeader.Size).Clear();
-        frame.CopyTo(new Span<byte>(buffer + VirtioNetHeader.Size, frame.Length));
-        TxDescriptors[d] = new VirtqDescriptor { Address = GuestBase + TxBuffers + (ulong)d * BufferSize, Length = (uint)(VirtioNetHeader.Size + frame.Length) };
-        PublishTx(d);
-    }
-
-    /// <summary>Waits (5 s) until every published TX chain came back in the used ring.</summary>
-    public bool WaitTxDone()
-    {
-        var end = DateTime.UtcNow.AddSeconds(5);
-        while (TxUsed != _txAvail)
-        {
-            if (DateTime.UtcNow > end)
-            {
-                return false;
-            }
-            Call[1].Wait(20);
-        }
-        return true;
-    }
-
-    private void PostRxBuffers(uint count)
-    {
-        var d = (VirtqDescriptor*)(Memory.Pointer + RxRing);
-        for (uint i = 0; i < count; i++)
-        {
-            ushort slot = (ushort)(_rxAvail % RingSize);
-            d[slot] = new VirtqDescriptor { Address = GuestBase + RxBuffers + (ulong)slot * BufferSize, Length = BufferSize, Flags = VirtqDescriptor.FlagWrite };
-            ((ushort*)(Memory.Pointer + RxRing + 0x1004))[_rxAvail % RingSize] = slot;
-            _rxAvail++;
-        }
-        Volatile.Write(ref *(ushort*)(Memory.Pointer + RxRing + 0x1002), _rxAvail);
-    }
-
-    private bool ReadExactly(int size)
-    {
-        int have = 0;
-        var end = DateTime.UtcNow.AddSeconds(5);
-        var fds = new List<FileDescriptor>();
-        while (have < size)
-        {
-            if (DateTime.UtcNow > end)
-            {
-                throw new TimeoutException("no reply from the vhost-user port");
-            }
-            if (!Poller.WaitReadable(Socket.Handle.Fd, 100))
-            {
-                continue;
-            }
-            int n = Socket.Receive(_receive.AsSpan(have, size - have), fds, out _);
-            if (n == 0)
-            {
-                return false;
-            }
-            have += Math.Max(n, 0);
-        }
-        return true;
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {
@@ -227,5 +203,37 @@ public sealed unsafe class VhostGuest : IDisposable
         }
         Memory.Dispose();
         MemoryFd.Dispose();
+    }
+
+    private bool ReadExactly(int size)
+    {
+        int have = 0;
+        var end = DateTime.UtcNow + Deadline;
+        var fds = new List<FileDescriptor>();
+        try
+        {
+            while (have < size)
+            {
+                if (DateTime.UtcNow > end)
+                {
+                    throw new TimeoutException("no reply from the vhost-user port");
+                }
+                if (!Poller.WaitReadable(Socket.Handle.Fd, 100))
+                {
+                    continue;
+                }
+                int n = Socket.Receive(_receive.AsSpan(have, size - have), fds, out _);
+                if (n == 0)
+                {
+                    return false;
+                }
+                have += Math.Max(n, 0);
+            }
+            return true;
+        }
+        finally
+        {
+            fds.ForEach(f => f.Dispose()); // a port sends no descriptors; any that came are not leaked
+        }
     }
 }

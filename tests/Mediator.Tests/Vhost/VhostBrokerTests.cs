@@ -1,4 +1,5 @@
 using Mediator.Control;
+using Mediator.Eval.Attacks.VhostUser;
 using Mediator.Native;
 using Mediator.Tests.Integration;
 using Mediator.Vhost;
@@ -6,7 +7,7 @@ using Mediator.Vhost;
 namespace Mediator.Tests.Vhost;
 
 /// <summary>
-/// A real broker process with a vhost-user port, driven by <see cref="VhostFrontEnd"/> over a real
+/// A real broker process with a vhost-user port, driven by <see cref="VhostGuest"/> over a real
 /// socket with a real memfd and real eventfds: frames go out through the guest's TX ring, through the
 /// broker's policies and the device loopback, and come back into the guest's RX buffers; hostile
 /// messages, memory tables and descriptors are refused, counted, and leave the broker serving.
@@ -69,8 +70,10 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [Fact]
     public void Frames_from_the_guest_come_back_intact_through_the_device_loopback_and_the_counters_reconcile()
     {
-        using var fe = VhostFrontEnd.Connect(VhostPath);
+        using var fe = VhostGuest.Connect(VhostPath);
         fe.Start();
+        Assert.Equal(VirtioFeatures.Offered, fe.Features);
+        Assert.Equal(1UL, fe.QueuePairs);
         const int count = 600; // more than the ring: buffers are reposted as frames arrive
         var received = new List<byte[]>();
         for (int i = 0; i < count; i++)
@@ -98,7 +101,7 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [Fact]
     public void A_spoofed_source_MAC_is_refused_by_the_same_policy_as_a_library_client()
     {
-        using var fe = VhostFrontEnd.Connect(VhostPath);
+        using var fe = VhostGuest.Connect(VhostPath);
         fe.Start();
         fe.SendFrame(Frame(1, 100, source: [0x02, 0x11, 0x22, 0x33, 0x44, 0x55]));
         fe.SendFrame(Frame(2));
@@ -112,7 +115,7 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [Fact]
     public void Without_guest_buffers_frames_are_dropped_and_counted()
     {
-        using var fe = VhostFrontEnd.Connect(VhostPath);
+        using var fe = VhostGuest.Connect(VhostPath);
         fe.Start(postRxBuffers: false);
         for (int i = 0; i < 10; i++)
         {
@@ -126,14 +129,14 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [Fact]
     public void Hostile_descriptors_are_refused_counted_and_completed_while_good_frames_still_pass()
     {
-        using var fe = VhostFrontEnd.Connect(VhostPath);
+        using var fe = VhostGuest.Connect(VhostPath);
         fe.Start();
-        var d = fe.Descriptors(VhostFrontEnd.TxRing);
-        ulong good = VhostFrontEnd.GuestBase + VhostFrontEnd.TxBuffers;
+        var d = fe.Descriptors(VhostGuest.TxRing);
+        ulong good = VhostGuest.GuestBase + VhostGuest.TxBuffers;
         // Outside the region (and one straddling its end), a loop, a writable buffer on TX, an indirect
         // table, a zero length, an index outside the table.
         d[10] = new VirtqDescriptor { Address = 0x1000, Length = 100 };
-        d[11] = new VirtqDescriptor { Address = VhostFrontEnd.GuestBase + VhostFrontEnd.RegionSize - 50, Length = 100 };
+        d[11] = new VirtqDescriptor { Address = VhostGuest.GuestBase + VhostGuest.RegionSize - 50, Length = 100 };
         d[12] = new VirtqDescriptor { Address = good, Length = 64, Flags = VirtqDescriptor.FlagNext, Next = 13 };
         d[13] = new VirtqDescriptor { Address = good, Length = 64, Flags = VirtqDescriptor.FlagNext, Next = 12 };
         d[14] = new VirtqDescriptor { Address = good, Length = 100, Flags = VirtqDescriptor.FlagWrite };
@@ -167,13 +170,13 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [Fact]
     public void An_available_index_that_jumps_past_the_ring_is_refused_and_nothing_is_taken()
     {
-        using var fe = VhostFrontEnd.Connect(VhostPath);
+        using var fe = VhostGuest.Connect(VhostPath);
         fe.Start();
-        fe.ForceTxAvail(5000);
+        fe.SetTxAvail(5000);
         fe.Kick[1].Signal();
         WaitFor(() => Stat(QueueCounter.VhostRefusedAvailIndexJump) >= 1, "the jump was not counted");
-        Assert.Equal(0, fe.UsedIdx(VhostFrontEnd.TxRing));
-        fe.ForceTxAvail(0);
+        Assert.Equal(0, fe.UsedIdx(VhostGuest.TxRing));
+        fe.SetTxAvail(0);
         fe.SendFrame(Frame(3)); // back to honest: it goes through
         fe.WaitTxUsed();
         Assert.Equal(Frame(3), Assert.Single(fe.Receive(1)));
@@ -186,35 +189,31 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [MemberData(nameof(HostileTables))]
     public void A_hostile_memory_table_closes_the_connection_and_the_port_serves_the_next_front_end(string kind)
     {
-        using (var fe = VhostFrontEnd.Connect(VhostPath))
+        using (var fe = VhostGuest.Connect(VhostPath))
         {
             if (kind != "before-owner")
             {
                 fe.Send(VhostRequest.SetOwner);
             }
-            var r = fe.Region;
+            var r = VhostGuest.Region;
             var small = r with { MemorySize = 1 << 20 };
             using var pipe = new EventFd(); // a descriptor that is not memory
             var (table, fds) = kind switch
             {
-                "overlap-gpa" => (VhostFrontEnd.Table(small, small with { UserspaceAddr = r.UserspaceAddr + (2 << 20), MmapOffset = 2 << 20, GuestPhysAddr = r.GuestPhysAddr + 4096 }), new[] { fe.MemoryFd.Fd, fe.MemoryFd.Fd }),
-                "overlap-user" => (VhostFrontEnd.Table(small, small with { GuestPhysAddr = r.GuestPhysAddr + (2 << 20), MmapOffset = 2 << 20 }), new[] { fe.MemoryFd.Fd, fe.MemoryFd.Fd }),
-                "zero-size" => (VhostFrontEnd.Table(r with { MemorySize = 0 }), new[] { fe.MemoryFd.Fd }),
-                "beyond-file" => (VhostFrontEnd.Table(r with { MemorySize = 1UL << 40 }), new[] { fe.MemoryFd.Fd }),
-                "wraps" => (VhostFrontEnd.Table(r with { GuestPhysAddr = ulong.MaxValue - 4096 }), new[] { fe.MemoryFd.Fd }),
-                "nine-regions" => (VhostFrontEnd.Table(Enumerable.Range(0, 9).Select(i => small with { GuestPhysAddr = (ulong)i << 30, UserspaceAddr = (ulong)i << 30 }).ToArray()), new[] { fe.MemoryFd.Fd }),
-                "not-memory" => (VhostFrontEnd.Table(r), new[] { pipe.Handle.Fd }),
-                "fd-missing" => (VhostFrontEnd.Table(r), Array.Empty<int>()),
-                _ => (VhostFrontEnd.Table(r), new[] { fe.MemoryFd.Fd }),
+                "overlap-gpa" => (VhostGuest.Table(small, small with { UserspaceAddr = r.UserspaceAddr + (2 << 20), MmapOffset = 2 << 20, GuestPhysAddr = r.GuestPhysAddr + 4096 }), new[] { fe.MemoryFd.Fd, fe.MemoryFd.Fd }),
+                "overlap-user" => (VhostGuest.Table(small, small with { GuestPhysAddr = r.GuestPhysAddr + (2 << 20), MmapOffset = 2 << 20 }), new[] { fe.MemoryFd.Fd, fe.MemoryFd.Fd }),
+                "zero-size" => (VhostGuest.Table(r with { MemorySize = 0 }), new[] { fe.MemoryFd.Fd }),
+                "beyond-file" => (VhostGuest.Table(r with { MemorySize = 1UL << 40 }), new[] { fe.MemoryFd.Fd }),
+                "wraps" => (VhostGuest.Table(r with { GuestPhysAddr = ulong.MaxValue - 4096 }), new[] { fe.MemoryFd.Fd }),
+                "nine-regions" => (VhostGuest.Table(Enumerable.Range(0, 9).Select(i => small with { GuestPhysAddr = (ulong)i << 30, UserspaceAddr = (ulong)i << 30 }).ToArray()), new[] { fe.MemoryFd.Fd }),
+                "not-memory" => (VhostGuest.Table(r), new[] { pipe.Handle.Fd }),
+                "fd-missing" => (VhostGuest.Table(r), Array.Empty<int>()),
+                _ => (VhostGuest.Table(r), new[] { fe.MemoryFd.Fd }),
             };
             fe.Send(VhostRequest.SetMemTable, table, fds, needReply: true);
             Assert.True(fe.WaitClosed(), $"{kind}: the connection stayed open. Broker log:\n{BrokerLog()}");
         }
-        using var next = VhostFrontEnd.Connect(VhostPath);
-        next.Start();
-        next.SendFrame(Frame(1));
-        next.WaitTxUsed();
-        Assert.Single(next.Receive(1));
+        AssertAFreshFrontEndIsServed();
     }
 
     public static TheoryData<string> MalformedMessages => ["bad-version", "reply-flag", "unknown-request", "log-base", "short-payload", "ring-index", "ring-size", "ring-outside", "ring-log-flag", "kick-not-eventfd", "kick-semaphore", "fds-on-get", "features-not-offered", "huge-size"];
@@ -223,10 +222,10 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [MemberData(nameof(MalformedMessages))]
     public void A_malformed_or_unsupported_message_closes_the_connection_and_the_broker_serves_on(string kind)
     {
-        using (var fe = VhostFrontEnd.Connect(VhostPath))
+        using (var fe = VhostGuest.Connect(VhostPath))
         {
             fe.Send(VhostRequest.SetOwner);
-            fe.Send(VhostRequest.SetMemTable, VhostFrontEnd.Table(fe.Region), [fe.MemoryFd.Fd], needReply: true);
+            fe.Send(VhostRequest.SetMemTable, VhostGuest.Table(VhostGuest.Region), [fe.MemoryFd.Fd], needReply: true);
             Assert.Equal(0UL, fe.ReadU64(VhostRequest.SetMemTable));
             ulong zero = 0;
             switch (kind)
@@ -240,7 +239,7 @@ public sealed unsafe class VhostBrokerTests : IDisposable
                 case "ring-size": fe.Send(VhostRequest.SetVringNum, new VhostVringState { Index = 0, Num = 300 }); break;
                 case "ring-outside":
                     fe.Send(VhostRequest.SetVringNum, new VhostVringState { Index = 1, Num = 256 });
-                    fe.Send(VhostRequest.SetVringAddr, new VhostVringAddress { Index = 1, DescUserAddr = VhostFrontEnd.UserBase + VhostFrontEnd.RegionSize - 100, AvailUserAddr = VhostFrontEnd.UserBase, UsedUserAddr = VhostFrontEnd.UserBase + 0x2000 });
+                    fe.Send(VhostRequest.SetVringAddr, new VhostVringAddress { Index = 1, DescUserAddr = VhostGuest.UserBase + VhostGuest.RegionSize - 100, AvailUserAddr = VhostGuest.UserBase, UsedUserAddr = VhostGuest.UserBase + 0x2000 });
                     fe.Send(VhostRequest.SetFeatures, 0UL);
                     fe.Send(VhostRequest.SetVringKick, 1UL, [fe.Kick[1].Handle.Fd]);
                     break;
@@ -261,11 +260,7 @@ public sealed unsafe class VhostBrokerTests : IDisposable
             }
             Assert.True(fe.WaitClosed(), $"{kind}: the connection stayed open. Broker log:\n{BrokerLog()}");
         }
-        using var next = VhostFrontEnd.Connect(VhostPath);
-        next.Start();
-        next.SendFrame(Frame(1));
-        next.WaitTxUsed();
-        Assert.Single(next.Receive(1));
+        AssertAFreshFrontEndIsServed();
     }
 
     [Fact]
@@ -286,19 +281,25 @@ public sealed unsafe class VhostBrokerTests : IDisposable
         var s = _broker.Stats();
         Assert.True(s[QueueCounter.VhostTxFrames] == s[QueueCounter.TxSent] + s[QueueCounter.TxRefused] + s[QueueCounter.Cancelled], Describe(s));
         Assert.True(s[QueueCounter.RxDelivered] == s[QueueCounter.VhostRxFrames] + s[QueueCounter.VhostRxNoGuestBuffer] + s[QueueCounter.VhostRxRefused], Describe(s));
-        using var last = VhostFrontEnd.Connect(VhostPath);
-        last.Start();
-        last.SendFrame(Frame(1));
-        last.WaitTxUsed();
-        Assert.Single(last.Receive(1));
+        AssertAFreshFrontEndIsServed();
+    }
+
+    /// <summary>A new front end starts and one frame makes the round trip: the port still serves after whatever came before.</summary>
+    private void AssertAFreshFrontEndIsServed()
+    {
+        using var fe = VhostGuest.Connect(VhostPath);
+        fe.Start();
+        fe.SendFrame(Frame(1));
+        fe.WaitTxUsed();
+        Assert.Single(fe.Receive(1));
     }
 
     /// <summary>A front end connects, a second one is refused, frames go in flight both ways, and it vanishes without GET_VRING_BASE.</summary>
     private void Cycle(int round)
     {
-        using var fe = VhostFrontEnd.Connect(VhostPath);
+        using var fe = VhostGuest.Connect(VhostPath);
         fe.Start();
-        using (var second = VhostFrontEnd.Connect(VhostPath))
+        using (var second = VhostGuest.Connect(VhostPath))
         {
             Assert.True(second.WaitClosed(), $"round {round}: a second front end on the same port was accepted");
         }
@@ -313,7 +314,7 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     {
         Cycle(0); // warm up
         WaitFor(() => _broker.MappingCount == 4, "the warm-up connection was not torn down");
-        using var fe = VhostFrontEnd.Connect(VhostPath);
+        using var fe = VhostGuest.Connect(VhostPath);
         fe.Send(VhostRequest.GetFeatures);
         Assert.Equal(VirtioFeatures.Offered, fe.ReadU64(VhostRequest.GetFeatures));
         Assert.Equal(4, _broker.MappingCount); // connected and answered, but no queue yet
@@ -324,7 +325,7 @@ public sealed unsafe class VhostBrokerTests : IDisposable
     [Fact]
     public void Get_vring_base_stops_the_ring_and_a_new_memory_table_restarts_it_where_it_stopped()
     {
-        using var fe = VhostFrontEnd.Connect(VhostPath);
+        using var fe = VhostGuest.Connect(VhostPath);
         fe.Start();
         for (int i = 0; i < 5; i++)
         {
@@ -340,7 +341,7 @@ public sealed unsafe class VhostBrokerTests : IDisposable
         fe.SendFrame(Frame(50)); // the ring is stopped: not taken
         Assert.Empty(fe.Receive(1, TimeSpan.FromMilliseconds(300)));
         Assert.Equal(0UL, fe.Ack(VhostRequest.SetVringBase, new VhostVringState { Index = 1, Num = 5 }));
-        fe.Send(VhostRequest.SetMemTable, VhostFrontEnd.Table(fe.Region), [fe.MemoryFd.Fd], needReply: true);
+        fe.Send(VhostRequest.SetMemTable, VhostGuest.Table(VhostGuest.Region), [fe.MemoryFd.Fd], needReply: true);
         Assert.Equal(0UL, fe.ReadU64(VhostRequest.SetMemTable));
         Assert.Equal(0UL, fe.Ack(VhostRequest.SetVringKick, 1UL, [fe.Kick[1].Handle.Fd]));
         fe.WaitTxUsed();

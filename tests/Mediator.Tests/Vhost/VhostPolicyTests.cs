@@ -1,4 +1,5 @@
 using Mediator.Control;
+using Mediator.Eval.Attacks.VhostUser;
 using Mediator.Tests.Integration;
 
 namespace Mediator.Tests.Vhost;
@@ -25,7 +26,7 @@ public sealed class VhostPolicyTests : IDisposable
         string vhost = Path.Combine(_dir.FullName, "vh.sock");
         using var broker = BrokerProcess.Start("--vhost-user", vhost, "--Broker:DefaultPolicy:MaxUmemBytes=1048576");
         int mapsBefore = broker.MappingCount;
-        using var fe = VhostFrontEnd.Connect(vhost);
+        using var fe = VhostGuest.Connect(vhost);
         Assert.True(fe.WaitClosed(), "a front end over its UMEM quota was accepted");
         Assert.Equal(mapsBefore, broker.MappingCount); // no queue was made for it
         Assert.Equal(0ul, broker.Stats()[QueueCounter.VhostTxFrames]);
@@ -38,7 +39,7 @@ public sealed class VhostPolicyTests : IDisposable
         Write(config, """{ "Broker": { "DefaultPolicy": { "Name": "default" } } }""");
         string vhost = Path.Combine(_dir.FullName, "vh.sock");
         using var broker = BrokerProcess.Start("--config", config, "--vhost-user", vhost);
-        using var fe = VhostFrontEnd.Connect(vhost);
+        using var fe = VhostGuest.Connect(vhost);
         fe.Start();
         byte[] frame = [0x02, 0x4D, 0x56, 0x00, 0x00, 0x01, 0x02, 0x4D, 0x56, 0x00, 0x00, 0x01, 0x88, 0xB5, .. new byte[50]];
         fe.SendFrame(frame);
