@@ -37,6 +37,7 @@ internal sealed unsafe class VhostPort
     private readonly uint[] _free; // free UMEM frame numbers (a stack)
     private readonly int _rxLimit; // most frames lent to the RX side at once, so TX always has frames
     private readonly ChainSegment[] _segments;
+    private readonly PendingCopy[] _copies; // one TX burst's copies (at most the budget, at most a ring)
     private readonly uint _budget;
     private int _freeCount;
     private int _rxHeld;
@@ -76,6 +77,7 @@ internal sealed unsafe class VhostPort
         _freeCount = (int)g.FrameCount;
         _rxLimit = (int)Math.Min(g.FrameCount / 2, g.FillSize * 2);
         _segments = new ChainSegment[VirtqLayout.MaxSize];
+        _copies = new PendingCopy[Math.Clamp(budget, 1u, (uint)VirtqLayout.MaxSize)];
     }
 
     /// <summary>The queue's data-path counters (the port's refusals are counted there).</summary>
@@ -292,7 +294,7 @@ internal sealed unsafe class VhostPort
         {
             return 0;
         }
-        uint n = Math.Min(Math.Min(ready, _budget), (uint)_freeCount);
+        uint n = Math.Min(Math.Min(ready, (uint)_copies.Length), (uint)_freeCount);
         n = _tx.Reserve(n, out uint slot);
         if (n == 0)
         {
@@ -301,6 +303,12 @@ internal sealed unsafe class VhostPort
         var memory = rings.Memory;
         uint header = (uint)rings.HeaderSize;
         uint posted = 0;
+        uint copies = 0;
+        var pending = _copies;
+        // Two passes. The first validates every chain (each head and descriptor fetched once), takes a
+        // UMEM frame for it, writes its TX request and used entry, and starts loading its bytes; the
+        // second copies. The front end wrote the buffers on another core, so the copies are cache misses:
+        // issued back to back they overlap instead of stalling one after another.
         for (uint i = 0; i < n; i++)
         {
             ushort head = tx.TakeHead();
@@ -317,13 +325,34 @@ internal sealed unsafe class VhostPort
             }
             else
             {
-                uint frame = _free[_freeCount - 1];
-                uint length = Gather(_umem + ((ulong)frame << _frameShift), count, header);
-                _freeCount--;
+                uint frame = _free[--_freeCount];
+                byte* to = _umem + ((ulong)frame << _frameShift);
+                uint length = (uint)(total - header);
+                ref ChainSegment first = ref MemoryMarshal.GetArrayDataReference(_segments);
+                if (count == 1)
+                {
+                    // The common chain (header and frame in one buffer, as virtio-user sends them).
+                    byte* from = first.Host + header;
+                    if (length != 0)
+                    {
+                        FrameCopy.Prefetch(from, length);
+                    }
+                    pending[copies++] = new PendingCopy(to, from, length);
+                }
+                else
+                {
+                    Gather(to, count, header);
+                }
                 _tx[slot + posted] = new TxRequest { Offset = (ulong)frame << _frameShift, Length = length };
                 posted++;
             }
-            tx.PutUsed(head, 0); // the frame is copied: the guest's buffer is free now, sent or refused
+            // Not visible to the guest before PublishUsed below, after every copy: the buffer stays the guest's to keep until then.
+            tx.PutUsed(head, 0);
+        }
+        for (uint i = 0; i < copies; i++)
+        {
+            ref PendingCopy c = ref pending[i];
+            FrameCopy.Copy(c.To, c.From, c.Length);
         }
         Counters.Add(QueueCounter.VhostTxFrames, posted);
         _tx.Submit(posted); // the broker's TX intake runs next in this round, on this thread: no kick
@@ -334,23 +363,16 @@ internal sealed unsafe class VhostPort
         return (int)n;
     }
 
-    /// <summary>Copies the chain in <see cref="_segments"/>, minus its first <paramref name="skip"/> bytes, to <paramref name="frame"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint Gather(byte* frame, int count, uint skip)
+    /// <summary>A validated single-buffer TX chain waiting for its copy into <see cref="To"/>.</summary>
+    private readonly struct PendingCopy(byte* to, byte* from, uint length)
     {
-        ref ChainSegment first = ref MemoryMarshal.GetArrayDataReference(_segments);
-        if (count == 1)
-        {
-            // The common chain (header and frame in one buffer, as virtio-user sends them): one copy.
-            // ReadChain and the length check in TakeGuestTx guarantee skip <= Length.
-            uint n = first.Length - skip;
-            Unsafe.CopyBlockUnaligned(frame, first.Host + skip, n);
-            return n;
-        }
-        return GatherSegments(frame, count, skip);
+        public byte* To { get; } = to;
+        public byte* From { get; } = from;
+        public uint Length { get; } = length;
     }
 
-    private uint GatherSegments(byte* frame, int count, uint skip)
+    /// <summary>Copies the chain in <see cref="_segments"/>, minus its first <paramref name="skip"/> bytes, to <paramref name="frame"/>.</summary>
+    private uint Gather(byte* frame, int count, uint skip)
     {
         uint length = 0;
         for (int s = 0; s < count; s++)
@@ -400,7 +422,7 @@ internal sealed unsafe class VhostPort
         {
             // The common chain (one buffer big enough for header and frame): two copies, no loop.
             Unsafe.CopyBlockUnaligned(first.Host, &h, header);
-            Unsafe.CopyBlockUnaligned(first.Host + header, frame, length);
+            FrameCopy.Copy(first.Host + header, frame, length);
         }
         else
         {
