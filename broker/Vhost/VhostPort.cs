@@ -37,9 +37,10 @@ internal sealed unsafe class VhostPort
     private readonly uint[] _free; // free UMEM frame numbers (a stack)
     private readonly int _rxLimit; // most frames lent to the RX side at once, so TX always has frames
     private readonly ChainSegment[] _segments;
-    private readonly PendingCopy[] _copies; // one TX burst's copies (at most the budget, at most a ring)
+    private readonly PendingCopy[] _copies; // one burst's copies, TX or RX (at most the budget, at most a ring)
     private readonly uint _budget;
     private int _freeCount;
+    private int _pendingRx; // entries of _copies recorded by DeliverOne in this PumpRx
     private int _rxHeld;
     private VhostRings? _rings; // data path only
     private ulong _kickTag;     // the TX kick registered with the data path's epoll, 0: none
@@ -129,11 +130,12 @@ internal sealed unsafe class VhostPort
     /// <summary>The RX half of a round (data path, after the broker's RX delivery): frames into guest buffers.</summary>
     public int PumpRx()
     {
-        uint n = _rx.Peek(_budget, out uint index);
+        uint n = _rx.Peek(Math.Min(_budget, (uint)_copies.Length), out uint index);
         if (n == 0)
         {
             return 0;
         }
+        _pendingRx = 0;
         var rings = _rings;
         var rxq = rings?.Rx;
         uint guestReady = rxq?.Ready(n) ?? 0;
@@ -164,6 +166,10 @@ internal sealed unsafe class VhostPort
             {
                 _free[_freeCount++] = frame;
             }
+        }
+        if (_pendingRx != 0)
+        {
+            CopyPendingRx((uint)rings!.HeaderSize);
         }
         _rx.Release(n);
         Counters.Add(QueueCounter.VhostRxFrames, delivered); // once per burst, not per frame
@@ -413,23 +419,46 @@ internal sealed unsafe class VhostPort
             rxq.PutUsed(head, 0);
             return false;
         }
-        // The header: no offloads negotiated, so all zero but num_buffers = 1 (one chain per frame).
-        VirtioNetHeader h = default;
-        h.NumBuffers = 1;
         uint total32 = header + length;
         ref ChainSegment first = ref MemoryMarshal.GetArrayDataReference(_segments);
         if (first.Length >= total32)
         {
-            // The common chain (one buffer big enough for header and frame): two copies, no loop.
-            Unsafe.CopyBlockUnaligned(first.Host, &h, header);
-            FrameCopy.Copy(first.Host + header, frame, length);
+            // The common chain (one buffer big enough for header and frame): copied after the burst's
+            // chains are validated, so the misses on the guest's buffers overlap (see CopyPendingRx).
+            FrameCopy.Prefetch(first.Host, total32);
+            _copies[_pendingRx++] = new PendingCopy(first.Host, frame, length);
         }
         else
         {
+            VirtioNetHeader h = Header();
             ScatterSegments(count, (byte*)&h, header, frame, total32);
         }
+        // Not visible to the guest before PublishUsed, after CopyPendingRx: the bytes are in place first.
         rxq.PutUsed(head, total32);
         return true;
+    }
+
+    /// <summary>The header on every RX frame: no offloads negotiated, so all zero but num_buffers = 1 (one chain per frame).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static VirtioNetHeader Header()
+    {
+        VirtioNetHeader h = default;
+        h.NumBuffers = 1;
+        return h;
+    }
+
+    /// <summary>The second pass of <see cref="PumpRx"/>: header and frame into each single-buffer chain recorded by <see cref="DeliverOne"/>.</summary>
+    private void CopyPendingRx(uint header)
+    {
+        VirtioNetHeader h = Header();
+        var pending = _copies;
+        for (int i = 0; i < _pendingRx; i++)
+        {
+            ref PendingCopy c = ref pending[i];
+            Unsafe.CopyBlockUnaligned(c.To, &h, header);
+            FrameCopy.Copy(c.To + header, c.From, c.Length);
+        }
+        _pendingRx = 0;
     }
 
     /// <summary>Writes the header, then the frame, across the chain in <see cref="_segments"/> (a chain of several buffers).</summary>
