@@ -37,10 +37,8 @@ internal sealed unsafe class VhostPort
     private readonly uint[] _free; // free UMEM frame numbers (a stack)
     private readonly int _rxLimit; // most frames lent to the RX side at once, so TX always has frames
     private readonly ChainSegment[] _segments;
-    private readonly PendingCopy[] _copies; // one burst's copies, TX or RX (at most the budget, at most a ring)
     private readonly uint _budget;
     private int _freeCount;
-    private int _pendingRx; // entries of _copies recorded by DeliverOne in this PumpRx
     private int _rxHeld;
     private VhostRings? _rings; // data path only
     private ulong _kickTag;     // the TX kick registered with the data path's epoll, 0: none
@@ -78,7 +76,6 @@ internal sealed unsafe class VhostPort
         _freeCount = (int)g.FrameCount;
         _rxLimit = (int)Math.Min(g.FrameCount / 2, g.FillSize * 2);
         _segments = new ChainSegment[VirtqLayout.MaxSize];
-        _copies = new PendingCopy[Math.Clamp(budget, 1u, (uint)VirtqLayout.MaxSize)];
     }
 
     /// <summary>The queue's data-path counters (the port's refusals are counted there).</summary>
@@ -130,12 +127,11 @@ internal sealed unsafe class VhostPort
     /// <summary>The RX half of a round (data path, after the broker's RX delivery): frames into guest buffers.</summary>
     public int PumpRx()
     {
-        uint n = _rx.Peek(Math.Min(_budget, (uint)_copies.Length), out uint index);
+        uint n = _rx.Peek(_budget, out uint index);
         if (n == 0)
         {
             return 0;
         }
-        _pendingRx = 0;
         var rings = _rings;
         var rxq = rings?.Rx;
         uint guestReady = rxq?.Ready(n) ?? 0;
@@ -166,10 +162,6 @@ internal sealed unsafe class VhostPort
             {
                 _free[_freeCount++] = frame;
             }
-        }
-        if (_pendingRx != 0)
-        {
-            CopyPendingRx((uint)rings!.HeaderSize);
         }
         _rx.Release(n);
         Counters.Add(QueueCounter.VhostRxFrames, delivered); // once per burst, not per frame
@@ -300,7 +292,7 @@ internal sealed unsafe class VhostPort
         {
             return 0;
         }
-        uint n = Math.Min(Math.Min(ready, (uint)_copies.Length), (uint)_freeCount);
+        uint n = Math.Min(Math.Min(ready, _budget), (uint)_freeCount);
         n = _tx.Reserve(n, out uint slot);
         if (n == 0)
         {
@@ -309,12 +301,6 @@ internal sealed unsafe class VhostPort
         var memory = rings.Memory;
         uint header = (uint)rings.HeaderSize;
         uint posted = 0;
-        uint copies = 0;
-        var pending = _copies;
-        // Two passes. The first validates every chain (each head and descriptor fetched once), takes a
-        // UMEM frame for it, writes its TX request and used entry, and starts loading its bytes; the
-        // second copies. The front end wrote the buffers on another core, so the copies are cache misses:
-        // issued back to back they overlap instead of stalling one after another.
         for (uint i = 0; i < n; i++)
         {
             ushort head = tx.TakeHead();
@@ -331,34 +317,13 @@ internal sealed unsafe class VhostPort
             }
             else
             {
-                uint frame = _free[--_freeCount];
-                byte* to = _umem + ((ulong)frame << _frameShift);
-                uint length = (uint)(total - header);
-                ref ChainSegment first = ref MemoryMarshal.GetArrayDataReference(_segments);
-                if (count == 1)
-                {
-                    // The common chain (header and frame in one buffer, as virtio-user sends them).
-                    byte* from = first.Host + header;
-                    if (length != 0)
-                    {
-                        FrameCopy.Prefetch(from, length);
-                    }
-                    pending[copies++] = new PendingCopy(to, from, length);
-                }
-                else
-                {
-                    Gather(to, count, header);
-                }
+                uint frame = _free[_freeCount - 1];
+                uint length = Gather(_umem + ((ulong)frame << _frameShift), count, header);
+                _freeCount--;
                 _tx[slot + posted] = new TxRequest { Offset = (ulong)frame << _frameShift, Length = length };
                 posted++;
             }
-            // Not visible to the guest before PublishUsed below, after every copy: the buffer stays the guest's to keep until then.
-            tx.PutUsed(head, 0);
-        }
-        for (uint i = 0; i < copies; i++)
-        {
-            ref PendingCopy c = ref pending[i];
-            FrameCopy.Copy(c.To, c.From, c.Length);
+            tx.PutUsed(head, 0); // the frame is copied: the guest's buffer is free now, sent or refused
         }
         Counters.Add(QueueCounter.VhostTxFrames, posted);
         _tx.Submit(posted); // the broker's TX intake runs next in this round, on this thread: no kick
@@ -369,16 +334,23 @@ internal sealed unsafe class VhostPort
         return (int)n;
     }
 
-    /// <summary>A validated single-buffer TX chain waiting for its copy into <see cref="To"/>.</summary>
-    private readonly struct PendingCopy(byte* to, byte* from, uint length)
+    /// <summary>Copies the chain in <see cref="_segments"/>, minus its first <paramref name="skip"/> bytes, to <paramref name="frame"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Gather(byte* frame, int count, uint skip)
     {
-        public byte* To { get; } = to;
-        public byte* From { get; } = from;
-        public uint Length { get; } = length;
+        ref ChainSegment first = ref MemoryMarshal.GetArrayDataReference(_segments);
+        if (count == 1)
+        {
+            // The common chain (header and frame in one buffer, as virtio-user sends them): one copy.
+            // ReadChain and the length check in TakeGuestTx guarantee skip <= Length.
+            uint n = first.Length - skip;
+            Unsafe.CopyBlockUnaligned(frame, first.Host + skip, n);
+            return n;
+        }
+        return GatherSegments(frame, count, skip);
     }
 
-    /// <summary>Copies the chain in <see cref="_segments"/>, minus its first <paramref name="skip"/> bytes, to <paramref name="frame"/>.</summary>
-    private uint Gather(byte* frame, int count, uint skip)
+    private uint GatherSegments(byte* frame, int count, uint skip)
     {
         uint length = 0;
         for (int s = 0; s < count; s++)
@@ -419,46 +391,23 @@ internal sealed unsafe class VhostPort
             rxq.PutUsed(head, 0);
             return false;
         }
+        // The header: no offloads negotiated, so all zero but num_buffers = 1 (one chain per frame).
+        VirtioNetHeader h = default;
+        h.NumBuffers = 1;
         uint total32 = header + length;
         ref ChainSegment first = ref MemoryMarshal.GetArrayDataReference(_segments);
         if (first.Length >= total32)
         {
-            // The common chain (one buffer big enough for header and frame): copied after the burst's
-            // chains are validated, so the misses on the guest's buffers overlap (see CopyPendingRx).
-            FrameCopy.Prefetch(first.Host, total32);
-            _copies[_pendingRx++] = new PendingCopy(first.Host, frame, length);
+            // The common chain (one buffer big enough for header and frame): two copies, no loop.
+            Unsafe.CopyBlockUnaligned(first.Host, &h, header);
+            Unsafe.CopyBlockUnaligned(first.Host + header, frame, length);
         }
         else
         {
-            VirtioNetHeader h = Header();
             ScatterSegments(count, (byte*)&h, header, frame, total32);
         }
-        // Not visible to the guest before PublishUsed, after CopyPendingRx: the bytes are in place first.
         rxq.PutUsed(head, total32);
         return true;
-    }
-
-    /// <summary>The header on every RX frame: no offloads negotiated, so all zero but num_buffers = 1 (one chain per frame).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static VirtioNetHeader Header()
-    {
-        VirtioNetHeader h = default;
-        h.NumBuffers = 1;
-        return h;
-    }
-
-    /// <summary>The second pass of <see cref="PumpRx"/>: header and frame into each single-buffer chain recorded by <see cref="DeliverOne"/>.</summary>
-    private void CopyPendingRx(uint header)
-    {
-        VirtioNetHeader h = Header();
-        var pending = _copies;
-        for (int i = 0; i < _pendingRx; i++)
-        {
-            ref PendingCopy c = ref pending[i];
-            Unsafe.CopyBlockUnaligned(c.To, &h, header);
-            FrameCopy.Copy(c.To + header, c.From, c.Length);
-        }
-        _pendingRx = 0;
     }
 
     /// <summary>Writes the header, then the frame, across the chain in <see cref="_segments"/> (a chain of several buffers).</summary>
