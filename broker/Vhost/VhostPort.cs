@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Mediator.Abi;
 using Mediator.Broker.Mediation;
 using Mediator.Control;
@@ -135,6 +136,7 @@ internal sealed unsafe class VhostPort
         var rxq = rings?.Rx;
         uint guestReady = rxq?.Ready(n) ?? 0;
         ulong umemSize = (ulong)_frameCount << _frameShift;
+        uint delivered = 0;
         for (uint i = 0; i < n; i++)
         {
             Completion entry = _rx.Read(index + i);
@@ -153,7 +155,7 @@ internal sealed unsafe class VhostPort
                 else
                 {
                     guestReady--;
-                    DeliverOne(rxq!, rings!, _umem + entry.Offset, entry.Length);
+                    delivered += DeliverOne(rxq!, rings!, _umem + entry.Offset, entry.Length) ? 1u : 0u;
                 }
             }
             if (_freeCount < _free.Length)
@@ -162,6 +164,7 @@ internal sealed unsafe class VhostPort
             }
         }
         _rx.Release(n);
+        Counters.Add(QueueCounter.VhostRxFrames, delivered); // once per burst, not per frame
         if (rxq is not null && rxq.PublishUsed())
         {
             Signal(rings!.RxCall);
@@ -332,7 +335,22 @@ internal sealed unsafe class VhostPort
     }
 
     /// <summary>Copies the chain in <see cref="_segments"/>, minus its first <paramref name="skip"/> bytes, to <paramref name="frame"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint Gather(byte* frame, int count, uint skip)
+    {
+        ref ChainSegment first = ref MemoryMarshal.GetArrayDataReference(_segments);
+        if (count == 1)
+        {
+            // The common chain (header and frame in one buffer, as virtio-user sends them): one copy.
+            // ReadChain and the length check in TakeGuestTx guarantee skip <= Length.
+            uint n = first.Length - skip;
+            Unsafe.CopyBlockUnaligned(frame, first.Host + skip, n);
+            return n;
+        }
+        return GatherSegments(frame, count, skip);
+    }
+
+    private uint GatherSegments(byte* frame, int count, uint skip)
     {
         uint length = 0;
         for (int s = 0; s < count; s++)
@@ -356,7 +374,8 @@ internal sealed unsafe class VhostPort
         return length;
     }
 
-    private void DeliverOne(SplitVirtqueue rxq, VhostRings rings, byte* frame, uint length)
+    /// <summary>Copies one frame into the guest's next RX chain; true when the chain took it (false: refused and counted).</summary>
+    private bool DeliverOne(SplitVirtqueue rxq, VhostRings rings, byte* frame, uint length)
     {
         uint header = (uint)rings.HeaderSize;
         ushort head = rxq.TakeHead();
@@ -370,22 +389,42 @@ internal sealed unsafe class VhostPort
             Counters.Increment(QueueCounter.VhostRxRefused);
             Counters.Increment(VirtqRefusals.CounterFor(refusal));
             rxq.PutUsed(head, 0);
-            return;
+            return false;
         }
         // The header: no offloads negotiated, so all zero but num_buffers = 1 (one chain per frame).
         VirtioNetHeader h = default;
         h.NumBuffers = 1;
-        byte* hp = (byte*)&h;
-        uint written = 0;
         uint total32 = header + length;
+        ref ChainSegment first = ref MemoryMarshal.GetArrayDataReference(_segments);
+        if (first.Length >= total32)
+        {
+            // The common chain (one buffer big enough for header and frame): two copies, no loop.
+            Unsafe.CopyBlockUnaligned(first.Host, &h, header);
+            Unsafe.CopyBlockUnaligned(first.Host + header, frame, length);
+        }
+        else
+        {
+            ScatterSegments(count, (byte*)&h, header, frame, total32);
+        }
+        rxq.PutUsed(head, total32);
+        return true;
+    }
+
+    /// <summary>Writes the header, then the frame, across the chain in <see cref="_segments"/> (a chain of several buffers).</summary>
+    private void ScatterSegments(int count, byte* hp, uint header, byte* frame, uint total32)
+    {
+        uint written = 0;
         for (int s = 0; s < count && written < total32; s++)
         {
             var seg = _segments[s];
             uint room = Math.Min(seg.Length, total32 - written);
             uint at = 0;
-            while (written < header && at < room)
+            if (written < header)
             {
-                seg.Host[at++] = hp[written++];
+                uint k = Math.Min(header - written, room);
+                Unsafe.CopyBlockUnaligned(seg.Host, hp + written, k);
+                at = k;
+                written += k;
             }
             if (at < room)
             {
@@ -393,8 +432,6 @@ internal sealed unsafe class VhostPort
                 written += room - at;
             }
         }
-        rxq.PutUsed(head, total32);
-        Counters.Increment(QueueCounter.VhostRxFrames);
     }
 
     private void Signal(EventFd? call)
