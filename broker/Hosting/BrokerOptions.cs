@@ -41,8 +41,8 @@ public enum DeviceThreading
 public enum RxRearmThreading
 {
     /// <summary>
-    /// The RX re-arm worker, a thread of its own beside the data path (default): re-arming costs CPU on
-    /// another core, not packets per second on the data path.
+    /// The RX re-arm worker, a thread of its own beside the data path: re-arming costs CPU on another
+    /// core, not packets per second on the data path.
     /// </summary>
     Parallel,
     /// <summary>
@@ -50,6 +50,13 @@ public enum RxRearmThreading
     /// runs: one busy thread fewer, for machines where every core is taken.
     /// </summary>
     Inline,
+    /// <summary>
+    /// <see cref="Parallel"/> when the machine has at least <see cref="BrokerOptions.ParallelRearmMinCores"/>
+    /// cores, else <see cref="Inline"/> (the default). The parallel worker only pays off on a core of
+    /// its own: on two cores it competes with the data path and the clients (measured in
+    /// docs/performance.md: inline re-arm gave more packets per second and a 1,000× shorter p99.9 there).
+    /// </summary>
+    Auto,
 }
 
 /// <summary>
@@ -102,8 +109,15 @@ public sealed class BrokerOptions
     /// <summary>Who steps the device.</summary>
     public DeviceThreading DeviceThreading { get; set; } = DeviceThreading.Inline;
 
-    /// <summary>Who re-arms RX buffers: the parallel re-arm worker or the data path itself.</summary>
-    public RxRearmThreading RxRearm { get; set; } = RxRearmThreading.Parallel;
+    /// <summary>Who re-arms RX buffers: the parallel re-arm worker, the data path itself, or chosen by core count.</summary>
+    public RxRearmThreading RxRearm { get; set; } = RxRearmThreading.Auto;
+
+    /// <summary>Fewest cores on which <see cref="RxRearmThreading.Auto"/> picks the parallel worker.</summary>
+    public const int ParallelRearmMinCores = 4;
+
+    /// <summary><see cref="RxRearm"/> with <see cref="RxRearmThreading.Auto"/> resolved for <paramref name="cores"/> cores.</summary>
+    public RxRearmThreading EffectiveRxRearm(int cores) =>
+        RxRearm != RxRearmThreading.Auto ? RxRearm : cores >= ParallelRearmMinCores ? RxRearmThreading.Parallel : RxRearmThreading.Inline;
 
     /// <summary>TX requests the broker takes from one client per round (the fairness quantum).</summary>
     [Range(1, 4096)]

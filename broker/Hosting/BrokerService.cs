@@ -77,7 +77,8 @@ public sealed class BrokerService : IHostedService, IDisposable
         }
         bool inline = o.DeviceThreading == DeviceThreading.Inline;
         // Inline re-arm: no worker; the data path re-arms within its round and sleeps on the fill kicks too.
-        _rearm = o.RxRearm == RxRearmThreading.Parallel ? new RxRearmWorker(o.ClientBudget, o.IdleSpins, _logger) : null;
+        var rearm = o.EffectiveRxRearm(Environment.ProcessorCount);
+        _rearm = rearm == RxRearmThreading.Parallel ? new RxRearmWorker(o.ClientBudget, o.IdleSpins, _logger) : null;
         _dataPath = new DataPathLoop(_device.Model, inline, o.ClientBudget, o.IdleSpins, TimeSpan.FromMilliseconds(o.DrainTimeoutMilliseconds), _rearm?.Signal, _logger);
         _device.RouteInterrupts(_dataPath.Sessions, o.DeviceQueues, inline);
         if (_device.Tap is { } tap)
@@ -145,7 +146,8 @@ public sealed class BrokerService : IHostedService, IDisposable
                 _lifetime.StopApplication();
             }
         }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        Log.Listening(_logger, o.SocketPath, o.DeviceQueues, o.Wire.ToString(), o.DeviceThreading.ToString(), o.RxRearm.ToString());
+        Log.Listening(_logger, o.SocketPath, o.DeviceQueues, o.Wire.ToString(), o.DeviceThreading.ToString(),
+            o.RxRearm == RxRearmThreading.Auto ? $"{o.EffectiveRxRearm(Environment.ProcessorCount)} (Auto, {Environment.ProcessorCount} cores)" : o.RxRearm.ToString());
         return Task.CompletedTask;
     }
 
