@@ -75,6 +75,13 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
                 }
             }
 
+            if (settings.Pin)
+            {
+                foreach (var (process, _) in clients)
+                {
+                    Affinity.Pin(process.Pid, 1);
+                }
+            }
             Thread.Sleep(TimeSpan.FromSeconds(settings.Warmup));
             var counted = clients.Where(c => c.Role == (p.Traffic == Traffic.Pairs ? "sink" : "pktgen")).Select(c => c.Process).ToList();
             var early = new Dictionary<int, string>(); // REPORT lines read while waiting for a MARK

@@ -16,6 +16,8 @@ public sealed record HarnessSettings
     public bool Quiet { get; init; }
     public bool Plots { get; init; } = true;
     public string? Only { get; init; }
+    /// <summary>Broker on CPU 0, every client on CPU 1 (<c>--pin</c>); default: the scheduler places them.</summary>
+    public bool Pin { get; init; }
 }
 
 /// <summary>
@@ -26,13 +28,14 @@ public static class ThroughputCommand
 {
     public const string Usage = """
         usage: throughput [--full | --smoke] [--repeats N] [--warmup S] [--measure S] [--modes A,B]
-                          [--only TEXT] [--out DIR] [--no-plots] [--quiet]
+                          [--only TEXT] [--out DIR] [--no-plots] [--quiet] [--pin]
           (default)  quick profile, under a minute: batch 1/16/64/256 at 64 B, 1514 B, towards the
                      device, 4 clients, 10GbE pacing, eventfd wake-ups, inline re-arm, ping-pong latency
           --full     the whole sweep (batch x frame size, pacing 10/25GbE x frame size, 1-64 clients,
                      poll vs eventfd, re-arm, latency), 3 repeats by default
           --smoke    two tiny points (CI)
           --only     run only points whose name or group contains TEXT (e.g. "pacing", "b64 s64")
+          --pin      the broker's threads on CPU 0 and every client's on CPU 1 (one broker core)
           --modes    modes to run, interleaved (default Mediated,TxDirect,DirectMap; unavailable ones are
                      reported as "not available")
         Writes results.json, results.csv, summary.md and PNG plots into results/throughput/<UTC time>/.
@@ -80,6 +83,7 @@ public static class ThroughputCommand
                 case "--out": s = s with { OutDir = Next() }; break;
                 case "--no-plots": s = s with { Plots = false }; break;
                 case "--quiet": s = s with { Quiet = true }; break;
+                case "--pin": s = s with { Pin = true }; break;
                 case "-h" or "--help": return null!;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -150,6 +154,10 @@ public static class ThroughputCommand
                         broker?.Dispose();
                         broker = null;
                         broker = BrokerProcess.Start(p, mode, Path.GetTempPath());
+                        if (settings.Pin)
+                        {
+                            Affinity.Pin(broker.Process.Pid, 0);
+                        }
                     }
                     results.Add(runner.Run(p, mode, repeat, broker, outDir));
                 }
