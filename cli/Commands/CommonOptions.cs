@@ -106,14 +106,7 @@ internal struct PollBackoff(bool sleeps)
             _idle = 0;
             return;
         }
-        if ((_idle & 255) == 0)
-        {
-            Thread.Yield();
-        }
-        else
-        {
-            Thread.SpinWait(20);
-        }
+        Spin();
     }
 
     /// <summary>
@@ -122,7 +115,14 @@ internal struct PollBackoff(bool sleeps)
     /// </summary>
     public void Idle()
     {
-        if ((++_idle & 255) == 0)
+        _idle++;
+        Spin();
+    }
+
+    // A 2-core machine runs more busy processes than cores: give the core away every 256 empty polls.
+    private readonly void Spin()
+    {
+        if ((_idle & 255) == 0)
         {
             Thread.Yield();
         }
