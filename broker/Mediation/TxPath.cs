@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mediator.Abi;
 using Mediator.Control;
+using Mediator.Native;
 
 namespace Mediator.Broker.Mediation;
 
@@ -45,11 +46,7 @@ internal static class TxPath
                 break;
             }
             ref TxRequest done = ref s.TxShadow[descriptors & driver.TxMask];
-            ref Completion c = ref completions[slot + written];
-            c.Offset = done.Offset;
-            c.Length = done.Length;
-            c.Status = (ushort)RequestStatus.Ok;
-            c.Reserved = 0;
+            completions[slot + written] = new Completion { Offset = done.Offset, Length = done.Length, Status = (ushort)RequestStatus.Ok };
             s.Ownership.ReleaseTx((uint)(done.Offset >> s.FrameShift));
             bytes += done.Length;
             written++;
@@ -135,11 +132,19 @@ internal static class TxPath
         counters.Add(QueueCounter.TxRequests, n);
 
         // Pass 1: the rules, then claim each frame for TX.
+        byte* umem = s.Memory.Umem.Pointer;
+        bool headers = policy.ChecksHeaders;
         for (uint i = 0; i < n; i++)
         {
             RequestStatus st = TxValidator.Validate(in batch[i], s.UmemSize, s.FrameMask, s.MaxFrameLength);
             if (st == RequestStatus.Ok)
             {
+                if (headers)
+                {
+                    // The client's core wrote this header last, so pass 2's copy of it misses: start all
+                    // the batch's misses now (validated, so inside the UMEM) and let them overlap.
+                    Prefetch.ForRead(umem + batch[i].Offset);
+                }
                 uint frame = (uint)(batch[i].Offset >> s.FrameShift);
                 if (ownership.IsTxFree(frame))
                 {
@@ -161,7 +166,6 @@ internal static class TxPath
         uint posted = s.TxPosted;
         uint slotAt = s.TxDescriptorsPosted;
         uint refused = 0;
-        bool headers = policy.ChecksHeaders;
         bool limits = policy.Limits;
         var limiter = s.RateLimiter;
         long frequency = Stopwatch.Frequency;
@@ -169,7 +173,6 @@ internal static class TxPath
         {
             limiter.Refill(policy, Stopwatch.GetTimestamp());
         }
-        byte* umem = s.Memory.Umem.Pointer;
         for (uint i = 0; i < n; i++)
         {
             ref TxRequest r = ref batch[i];

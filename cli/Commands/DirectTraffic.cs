@@ -39,6 +39,7 @@ internal static class DirectTraffic
         var tx = (IDirectTransmitter)owner;
         Console.WriteLine($"READY {MacAddress.Format(tx.Mac)}");
         byte[] src = tx.Mac.ToArray();
+        var frames = new TestFrameWriter(size, dst, src, generator);
         var deadline = new Deadline(seconds, count, token);
         long sent = 0;
         ulong sequence = 0;
@@ -58,7 +59,7 @@ internal static class DirectTraffic
             for (uint i = 0; i < n; i++)
             {
                 tx.Frames.TryAllocate(out ulong offset);
-                TestFrame.Write(tx.Frame(offset, size), dst, src, generator, sequence++);
+                frames.Write(tx.Frame(offset, size), sequence++);
                 ref var slot = ref tx.TxSlot(index + i);
                 slot.Offset = offset;
                 slot.Length = (uint)size;

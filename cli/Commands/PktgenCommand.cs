@@ -67,6 +67,7 @@ internal static class PktgenCommand
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
         byte[] src = queue.Mac.ToArray();
         byte[] dst = dstOrSelf ?? src;
+        var frames = new TestFrameWriter(size, dst, src, generator);
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         using var stop = new StopSignal(token);
         var deadline = new Deadline(seconds, count, stop.Token);
@@ -90,7 +91,7 @@ internal static class PktgenCommand
             for (uint i = 0; i < n; i++)
             {
                 queue.Frames.TryAllocate(out ulong offset);
-                TestFrame.Write(queue.Frame(offset, size), dst, src, generator, sequence++);
+                frames.Write(queue.Frame(offset, size), sequence++);
                 ref var slot = ref queue.TxSlot(index + i);
                 slot.Offset = offset;
                 slot.Length = (uint)size;
@@ -147,6 +148,11 @@ internal static class PktgenCommand
     /// </summary>
     private static int RunLatency(string socket, byte[]? dstOrSelf, long count, double seconds, int size, uint generator, string? samplesPath, CancellationToken token)
     {
+        if (size < TestFrame.MinLength || size > 1514)
+        {
+            Console.Error.WriteLine($"--size must be {TestFrame.MinLength} to 1514");
+            return 2;
+        }
         if (count <= 0 && seconds <= 0)
         {
             Console.Error.WriteLine("give --count or --duration");
@@ -158,6 +164,7 @@ internal static class PktgenCommand
         Console.WriteLine($"READY {MacAddress.Format(queue.Mac)}");
         byte[] src = queue.Mac.ToArray();
         byte[] dst = dstOrSelf ?? src;
+        var frames = new TestFrameWriter(size, dst, src, generator);
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var rtts = new long[1 << 20];
         int taken = 0;
@@ -174,7 +181,7 @@ internal static class PktgenCommand
                 continue;
             }
             long sentAt = Stopwatch.GetTimestamp();
-            TestFrame.Write(queue.Frame(offset, size), dst, src, generator, (ulong)sentAt);
+            frames.Write(queue.Frame(offset, size), (ulong)sentAt);
             ref var slot = ref queue.TxSlot(index);
             slot.Offset = offset;
             slot.Length = (uint)size;

@@ -15,10 +15,29 @@ internal static class TestFrame
     public const uint Magic = 0x4750444D; // "MDPG"
     public const int HeaderLength = 14;
     public const int MinLength = HeaderLength + 24;
-    private const int MagicAt = 14, GeneratorAt = 18, SequenceAt = 22, LengthAt = 30, CrcAt = 34, BodyAt = 38;
+    internal const int MagicAt = 14, GeneratorAt = 18, SequenceAt = 22, LengthAt = 30, CrcAt = 34, BodyAt = 38;
 
-    /// <summary>Writes a complete test frame of <c>frame.Length</c> bytes.</summary>
+    /// <summary>
+    /// Writes a complete test frame of <c>frame.Length</c> bytes. The reference form: senders use a
+    /// <see cref="TestFrameWriter"/>, which writes the same bytes without reading the frame back.
+    /// </summary>
     public static void Write(Span<byte> frame, ReadOnlySpan<byte> destination, ReadOnlySpan<byte> source, uint generator, ulong sequence)
+    {
+        WriteHeader(frame, destination, source, generator, sequence, frame.Length);
+        var body = frame[BodyAt..];
+        byte seed = Seed(sequence);
+        for (int i = 0; i < body.Length; i++)
+        {
+            body[i] = (byte)(seed + i);
+        }
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[CrcAt..], Crc32.HashToUInt32(body));
+    }
+
+    /// <summary>The first byte of a frame's body: body byte <c>i</c> is <c>(byte)(Seed + i)</c>.</summary>
+    public static byte Seed(ulong sequence) => (byte)(sequence * 31 + 7);
+
+    /// <summary>Writes the header fields up to the CRC (which covers the body, written after).</summary>
+    internal static void WriteHeader(Span<byte> frame, ReadOnlySpan<byte> destination, ReadOnlySpan<byte> source, uint generator, ulong sequence, int length)
     {
         destination.CopyTo(frame);
         source.CopyTo(frame[6..]);
@@ -26,14 +45,7 @@ internal static class TestFrame
         BinaryPrimitives.WriteUInt32LittleEndian(frame[MagicAt..], Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(frame[GeneratorAt..], generator);
         BinaryPrimitives.WriteUInt64LittleEndian(frame[SequenceAt..], sequence);
-        BinaryPrimitives.WriteUInt32LittleEndian(frame[LengthAt..], (uint)frame.Length);
-        var body = frame[BodyAt..];
-        byte seed = (byte)(sequence * 31 + 7);
-        for (int i = 0; i < body.Length; i++)
-        {
-            body[i] = (byte)(seed + i);
-        }
-        BinaryPrimitives.WriteUInt32LittleEndian(frame[CrcAt..], Crc32.HashToUInt32(body));
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[LengthAt..], (uint)length);
     }
 
     /// <summary>Checks a received frame; returns its generator and sequence when intact.</summary>
@@ -55,7 +67,6 @@ internal static class TestFrame
         }
         generator = BinaryPrimitives.ReadUInt32LittleEndian(frame[GeneratorAt..]);
         sequence = BinaryPrimitives.ReadUInt64LittleEndian(frame[SequenceAt..]);
-        byte seed = (byte)(sequence * 31 + 7);
-        return body.IsEmpty || body[0] == seed;
+        return body.IsEmpty || body[0] == Seed(sequence);
     }
 }
