@@ -101,6 +101,8 @@ public sealed record MachineInfo
     public string Kernel { get; init; } = "";
     public string Runtime { get; init; } = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
     public double LoadAverage1m { get; init; }
+    /// <summary>CPU 0 ↔ CPU 1 cache-line round trip at the start of the run (<see cref="CacheLineProbe"/>), ns; null if not measured.</summary>
+    public double? LineRoundTripNs { get; init; }
 
     public static MachineInfo Read()
     {
@@ -128,6 +130,7 @@ public sealed record MachineInfo
             CpuModel = model, CpuMHz = mhz,
             Kernel = TryRead("/proc/sys/kernel/osrelease").Trim(),
             LoadAverage1m = double.TryParse(TryRead("/proc/loadavg").Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double l) ? l : 0,
+            LineRoundTripNs = CacheLineProbe.RoundTripNanoseconds(),
         };
     }
 

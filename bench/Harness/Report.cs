@@ -77,6 +77,8 @@ public static class Report
     public static IEnumerable<(string Point, PointResult First, Dictionary<string, PointResult?> ByMode)> ByPoint(HarnessRun run) =>
         run.Points.GroupBy(r => r.Point).Select(g => (g.Key, g.First(), g.GroupBy(r => r.Mode).ToDictionary(m => m.Key, m => Median(m))));
 
+    private static string Ns(double? v) => v is { } ns ? ns.ToString("0", Inv) + " ns" : "not measured";
+
     private static string F(double v, string format = "0.00") => double.IsFinite(v) ? v.ToString(format, Inv) : "–";
 
     public static string Summary(HarnessRun run, List<string> plots)
@@ -86,7 +88,7 @@ public static class Report
         sb.AppendLine(CultureInfo.InvariantCulture, $"# Throughput harness: {run.Settings.Profile} profile");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"- started {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, {run.WallSeconds:0} s; commit `{run.GitCommit}`; command `{run.Command.Trim()}`");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- machine: {m.Cores} cores, {m.CpuModel} at {m.CpuMHz:0} MHz (cycles = ns × {m.CpuMHz / 1000:0.###}, nominal MHz from /proc/cpuinfo), kernel {m.Kernel}, {m.Runtime}, 1-min load at start {m.LoadAverage1m:0.00}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- machine: {m.Cores} cores, {m.CpuModel} at {m.CpuMHz:0} MHz (cycles = ns × {m.CpuMHz / 1000:0.###}, nominal MHz from /proc/cpuinfo), kernel {m.Kernel}, {m.Runtime}, 1-min load at start {m.LoadAverage1m:0.00}; CPU 0 ↔ CPU 1 cache-line round trip {Ns(m.LineRoundTripNs)} at start, {Ns(run.LineRoundTripNsAtEnd)} at end (every mediated packet pays such transfers; this VM showed 80–115 ns in different periods)");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- method: real processes (`mediator broker`, `pktgen`, `sink`); device stepped inline by the broker's data-path thread; {(run.Settings.Pin ? "pinned: broker on CPU 0, every client on CPU 1" : "not pinned (the scheduler places every thread)")}; warm-up {run.Settings.Warmup} s, window {run.Settings.Measure} s, {run.Settings.Repeats} repeat(s), modes interleaved per point; medians over repeats");
         sb.AppendLine("- rates from the broker's counters over the window (TxSent, RxDelivered); CPU from /proc/PID/stat utime+stime of every process (10 ms ticks); signals = eventfd writes (client kicks + broker notifications) per packet; vol. switches = voluntary context switches of all threads of all processes (blocking syscalls that slept)");
         sb.AppendLine();

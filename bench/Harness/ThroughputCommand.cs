@@ -176,7 +176,7 @@ public static class ThroughputCommand
         else
         {
             AnsiConsole.MarkupLine($"[bold]throughput harness[/]: {settings.Profile} profile, {points.Count} points x {settings.Modes.Length} modes x {settings.Repeats} repeats, "
-                + $"warm-up {settings.Warmup} s, measure {settings.Measure} s, {machine.Cores} cores @ {machine.CpuMHz:0} MHz, load {machine.LoadAverage1m:0.00}");
+                + $"warm-up {settings.Warmup} s, measure {settings.Measure} s, {machine.Cores} cores @ {machine.CpuMHz:0} MHz, load {machine.LoadAverage1m:0.00}, cache-line round trip {machine.LineRoundTripNs:0} ns");
             AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
@@ -194,6 +194,7 @@ public static class ThroughputCommand
         var run = new HarnessRun
         {
             Settings = settings, Machine = machine, StartedUtc = started, WallSeconds = watch.Elapsed.TotalSeconds,
+            LineRoundTripNsAtEnd = CacheLineProbe.RoundTripNanoseconds(),
             Command = "dotnet run -c Release --project bench -- throughput " + string.Join(' ', Environment.GetCommandLineArgs().SkipWhile(a => a != "throughput").Skip(1)),
             GitCommit = GitCommit(), OutputDirectory = outDir, Points = results,
         };
@@ -246,6 +247,8 @@ public sealed record HarnessRun
     public required MachineInfo Machine { get; init; }
     public DateTime StartedUtc { get; init; }
     public double WallSeconds { get; init; }
+    /// <summary>The cache-line round trip measured again after the last point (see <see cref="MachineInfo.LineRoundTripNs"/>).</summary>
+    public double? LineRoundTripNsAtEnd { get; init; }
     public string Command { get; init; } = "";
     public string GitCommit { get; init; } = "";
     public string OutputDirectory { get; init; } = "";
