@@ -201,6 +201,7 @@ internal sealed unsafe class RxQueue
 
     private void Publish()
     {
+        BusMaster.StreamingFence(); // the frames' streaming stores become visible before any DD below
         _dma.FlushAudit(); // the audit counts every access made for these frames before the driver can see one DD
         for (int i = 0; i < _pendingCount; i++)
         {
