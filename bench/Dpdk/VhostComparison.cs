@@ -85,7 +85,7 @@ public static partial class VhostComparison
                 }
                 if (settings.Parts.Contains("library"))
                 {
-                    foreach (string point in new[] { Towards, Loop })
+                    foreach (string point in new[] { Towards, From, Loop })
                     {
                         progress($"r{r + 1} {MediatorLibrary} {point}");
                         points.Add(RunLibrary(point, settings, machine, r, outDir));
@@ -156,7 +156,13 @@ public static partial class VhostComparison
 
     private static PointResult RunLibrary(string point, VhostComparisonSettings s, MachineInfo machine, int repeat, string outDir)
     {
-        var spec = new PointSpec { Group = Group, Traffic = point == Towards ? Traffic.TxOnly : Traffic.Pairs, Batch = 64, FrameSize = 64 };
+        // From the back end: the device's generator wire into a counting sink (the counterpart of net_vhost
+        // txonly → virtio-user rxonly); inline re-arm, as the broker chooses on fewer than 4 cores.
+        var spec = new PointSpec
+        {
+            Group = Group, Batch = 64, FrameSize = 64, Rearm = Rearm.Inline,
+            Traffic = point switch { Towards => Traffic.TxOnly, From => Traffic.RxOnly, _ => Traffic.Pairs },
+        };
         var row = Row(MediatorLibrary, point, repeat);
         try
         {
@@ -185,7 +191,7 @@ public static partial class VhostComparison
         sb.AppendLine("# Mediated path against DPDK vhost-user (issue 6 target 6)");
         sb.AppendLine();
         sb.AppendLine(Inv, $"- started {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, {run.WallSeconds:0} s; {m.Cores} cores, {m.CpuModel} at {m.CpuMHz:0} MHz, kernel {m.Kernel}");
-        sb.AppendLine(Inv, $"- /proc/loadavg at start `{run.LoadAverageAtStart}`, at end `{run.LoadAverageAtEnd}` (other work on the machine lowers every figure)");
+        sb.AppendLine(Inv, $"- /proc/loadavg at start `{run.LoadAverageAtStart}`, at end `{run.LoadAverageAtEnd}` (other work on the machine lowers every figure); CPU 0 ↔ CPU 1 cache-line round trip at start {(m.LineRoundTripNs is { } ns ? ns.ToString("0", Inv) + " ns" : "not measured")} (where the hypervisor placed the two vCPUs: see docs/performance.md)");
         sb.AppendLine(Inv, $"- 64-byte frames, burst/batch 64, one forwarding core per testpmd (back end CPU {DpdkVhostPair.BackEndCpu}, front end CPU {DpdkVhostPair.FrontEndCpu}), 512 × 2 MiB hugepages; warm-up {run.Settings.Warmup} s, window {run.Settings.Measure} s, {run.Settings.Repeats} repeat(s), medians");
         sb.AppendLine("- trusted side = net_vhost testpmd or the broker; untrusted side = virtio-user testpmd or the library clients; CPU from /proc/PID/stat over the window");
         sb.AppendLine();
@@ -202,7 +208,7 @@ public static partial class VhostComparison
                     continue;
                 }
                 string backEnd = mode == Dpdk ? "testpmd net_vhost" : "mediator broker";
-                string frontEnd = mode == MediatorLibrary ? (point == Towards ? "pktgen (library)" : "pktgen → sink (library)")
+                string frontEnd = mode == MediatorLibrary ? point switch { Towards => "pktgen (library)", From => "sink --count-only (library) ← device generator", _ => "pktgen → sink (library)" }
                     : point == Towards ? "testpmd virtio-user txonly" : point == From ? (mode == Dpdk ? "testpmd virtio-user rxonly" : "testpmd virtio-user rxonly ← device generator") : "";
                 string direction = point switch { Towards => "towards the back end", From => "from the back end", _ => "both (device loopback)" };
                 var r = Median(run, mode, point);

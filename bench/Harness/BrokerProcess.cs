@@ -28,14 +28,22 @@ public sealed class BrokerProcess : IDisposable
 
     /// <summary>The configuration a point needs from its broker (points with equal keys share one).</summary>
     public static string KeyOf(PointSpec p, string mode) =>
-        $"{(p.Traffic == Traffic.TxOnly ? "Null" : "Loopback")}|{p.LineRate}|{p.Wake}|{p.Rearm}|{string.Join(' ', Modes.BrokerArgs(mode))}";
+        $"{WireOf(p)}|{p.LineRate}|{p.Wake}|{p.Rearm}|{string.Join(' ', Modes.BrokerArgs(mode))}";
+
+    /// <summary>Towards the device: the null wire; from it: the generator wire (sized per point); else the loopback.</summary>
+    private static string WireOf(PointSpec p) => p.Traffic switch
+    {
+        Traffic.TxOnly => "Null",
+        Traffic.RxOnly => $"Generator {p.FrameSize}",
+        _ => "Loopback",
+    };
 
     public static string[] ArgsFor(PointSpec p, string mode, string socket)
     {
         var args = new List<string>
         {
             "broker", "--socket", socket,
-            "--wire", p.Traffic == Traffic.TxOnly ? "Null" : "Loopback",
+            "--wire", WireOf(p).Split(' ')[0],
             "--queues", "64",
             $"--Broker:LineRateBitsPerSecond={p.LineRate.ToString(CultureInfo.InvariantCulture)}",
             // Poll: the data path and re-arm worker spin ~forever before sleeping. Eventfd: they sleep on
@@ -45,6 +53,12 @@ public sealed class BrokerProcess : IDisposable
             $"--Broker:RxRearm={p.Rearm}",
             "--Logging:LogLevel:Default=Warning",
         };
+        if (p.Traffic == Traffic.RxOnly)
+        {
+            // Broadcast: whichever queue the sink opens takes every frame (one sink per RxOnly point).
+            args.Add("--Broker:GeneratorDestinationMac=ff:ff:ff:ff:ff:ff");
+            args.Add($"--Broker:GeneratorFrameSize={p.FrameSize.ToString(CultureInfo.InvariantCulture)}");
+        }
         args.AddRange(Modes.BrokerArgs(mode));
         return [.. args];
     }

@@ -7,8 +7,8 @@ namespace Mediator.Bench.Harness;
 /// Measures how long one cache line takes to go from CPU 0 to CPU 1 and back: two threads, one pinned to
 /// each, hand a counter back and forth through a single line. Every packet the broker takes from a client
 /// pays this transfer for the client's request, frame header and completion, so it bounds the mediated
-/// rate; on this VM it moved between ~80 and ~115 ns from one quarter hour to the next (the hypervisor
-/// places the vCPUs), with throughput moving with it. The harness records it at both ends of a run so
+/// rate; on this VM it moved between ~45 and ~400 ns from one quarter hour to the next (the hypervisor
+/// places the vCPUs: sharing a cache, on different dies, on different sockets), with throughput moving with it. The harness records it at both ends of a run so
 /// that a slow run can be told apart from a slow machine.
 /// </summary>
 internal static unsafe class CacheLineProbe

@@ -9,6 +9,12 @@ public enum Traffic
     TxOnly,
     /// <summary>One pktgen in ping-pong with itself through the loopback, busy-polling: round-trip latency.</summary>
     Latency,
+    /// <summary>
+    /// "From the device": the device's generator wire (broadcast, unpaced) into N counting sinks: device RX
+    /// DMA, RX mediation, delivery and fill re-arm, with no client transmitting (the counterpart of DPDK's
+    /// net_vhost txonly → virtio-user rxonly).
+    /// </summary>
+    RxOnly,
 }
 
 /// <summary>
@@ -67,6 +73,8 @@ public static class Plan
         new() { Group = "batch", Batch = 256 },
         new() { Group = "frame", Batch = 64, FrameSize = 1514 },
         new() { Group = "towards-device", Traffic = Traffic.TxOnly, Batch = 64 },
+        // Inline re-arm, the product's choice on fewer than 4 cores: a parallel worker is a third busy thread here.
+        new() { Group = "from-device", Traffic = Traffic.RxOnly, Batch = 64, Rearm = Rearm.Inline },
         new() { Group = "clients", Traffic = Traffic.TxOnly, Batch = 64, Clients = 4 },
         new() { Group = "pacing", Batch = 64, LineRate = TenGbE },
         new() { Group = "pacing", Traffic = Traffic.TxOnly, Batch = 64, LineRate = TenGbE },
@@ -90,6 +98,10 @@ public static class Plan
         foreach (int batch in new[] { 1, 4, 16, 64, 256 })
         {
             points.Add(new() { Group = "towards-device", Traffic = Traffic.TxOnly, Batch = batch });
+        }
+        foreach (int batch in new[] { 1, 4, 16, 64, 256 })
+        {
+            points.Add(new() { Group = "from-device", Traffic = Traffic.RxOnly, Batch = batch, Rearm = Rearm.Inline });
         }
         foreach (long rate in new[] { TenGbE, TwentyFiveGbE })
         {

@@ -59,6 +59,15 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
                         "--wait", wait, "--duration", genDuration, "--generator", (i + 1).ToString(Inv), .. modeArgs]), "pktgen"));
                 }
             }
+            else if (p.Traffic == Traffic.RxOnly)
+            {
+                for (int i = 0; i < p.Clients; i++)
+                {
+                    // The generator never stops: the sinks are stopped (SIGTERM) when the window is over.
+                    clients.Add((Start(["sink", "--socket", broker.Socket, "--batch", p.Batch.ToString(Inv), "--wait", wait, "--count-only",
+                        "--duration", genDuration, .. modeArgs]), "sink"));
+                }
+            }
             else
             {
                 for (int i = 0; i < p.Clients; i++)
@@ -69,7 +78,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             }
             foreach (var (process, role) in clients)
             {
-                if (role != "sink" && process.WaitForLine("READY ", TimeSpan.FromSeconds(120)) is null)
+                if ((role != "sink" || p.Traffic == Traffic.RxOnly) && process.WaitForLine("READY ", TimeSpan.FromSeconds(120)) is null)
                 {
                     throw Failed(process, $"{role} did not start");
                 }
@@ -83,7 +92,8 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
                 }
             }
             Thread.Sleep(TimeSpan.FromSeconds(settings.Warmup));
-            var counted = clients.Where(c => c.Role == (p.Traffic == Traffic.Pairs ? "sink" : "pktgen")).Select(c => c.Process).ToList();
+            string countedRole = p.Traffic is Traffic.Pairs or Traffic.RxOnly ? "sink" : "pktgen";
+            var counted = clients.Where(c => c.Role == countedRole).Select(c => c.Process).ToList();
             var early = new Dictionary<int, string>(); // REPORT lines read while waiting for a MARK
             var m0 = marks ? Mark(counted, early) : null;
             var c0 = broker.Counters();
@@ -100,7 +110,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
             var m1 = marks ? Mark(counted, early) : null;
             foreach (var (process, role) in clients)
             {
-                if (marks && role == "pktgen" && !process.HasExited)
+                if (marks && (role == "pktgen" || p.Traffic == Traffic.RxOnly) && !process.HasExited)
                 {
                     _ = Tmds.Linux.LibC.kill(process.Pid, Tmds.Linux.LibC.SIGTERM); // the window is over
                 }
@@ -239,7 +249,7 @@ public sealed class PointRunner(HarnessSettings settings, MachineInfo machine)
         // Per-client rates over the measurement window (MARK lines); else over each client's whole run.
         double[] rates = windowRates ?? p.Traffic switch
         {
-            Traffic.Pairs => [.. sinks.Select(r => r.Seconds > 0 ? r.Received / r.Seconds / 1e6 : 0)],
+            Traffic.Pairs or Traffic.RxOnly => [.. sinks.Select(r => r.Seconds > 0 ? r.Received / r.Seconds / 1e6 : 0)],
             Traffic.TxOnly => [.. pktgens.Select(r => r.Seconds > 0 ? r.Completed / r.Seconds / 1e6 : 0)],
             _ => [],
         };

@@ -88,7 +88,7 @@ public static class Report
         sb.AppendLine(CultureInfo.InvariantCulture, $"# Throughput harness: {run.Settings.Profile} profile");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"- started {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, {run.WallSeconds:0} s; commit `{run.GitCommit}`; command `{run.Command.Trim()}`");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- machine: {m.Cores} cores, {m.CpuModel} at {m.CpuMHz:0} MHz (cycles = ns × {m.CpuMHz / 1000:0.###}, nominal MHz from /proc/cpuinfo), kernel {m.Kernel}, {m.Runtime}, 1-min load at start {m.LoadAverage1m:0.00}; CPU 0 ↔ CPU 1 cache-line round trip {Ns(m.LineRoundTripNs)} at start, {Ns(run.LineRoundTripNsAtEnd)} at end (every mediated packet pays such transfers; this VM showed 80–115 ns in different periods)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- machine: {m.Cores} cores, {m.CpuModel} at {m.CpuMHz:0} MHz (cycles = ns × {m.CpuMHz / 1000:0.###}, nominal MHz from /proc/cpuinfo), kernel {m.Kernel}, {m.Runtime}, 1-min load at start {m.LoadAverage1m:0.00}; CPU 0 ↔ CPU 1 cache-line round trip {Ns(m.LineRoundTripNs)} at start, {Ns(run.LineRoundTripNsAtEnd)} at end (every mediated packet pays such transfers; where the hypervisor places the two vCPUs moved it between ~45 and ~400 ns on this VM)");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- method: real processes (`mediator broker`, `pktgen`, `sink`); device stepped inline by the broker's data-path thread; {(run.Settings.Pin ? "pinned: broker on CPU 0, every client on CPU 1" : "not pinned (the scheduler places every thread)")}; warm-up {run.Settings.Warmup} s, window {run.Settings.Measure} s, {run.Settings.Repeats} repeat(s), modes interleaved per point; medians over repeats");
         sb.AppendLine("- rates from the broker's counters over the window (TxSent, RxDelivered); CPU from /proc/PID/stat utime+stime of every process (10 ms ticks); signals = eventfd writes (client kicks + broker notifications) per packet; vol. switches = voluntary context switches of all threads of all processes (blocking syscalls that slept)");
         sb.AppendLine();
@@ -212,7 +212,10 @@ public static class Report
         }
         var towards = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "TxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
         var through = Find(run, x => x.Rearm == "Parallel" && x.Traffic == "Pairs" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.LineRateBitsPerSecond == 0 && x.Wake == "Poll");
-        yield return $"6. against DPDK vhost-user on these VMs ({VhostTowardsDeviceMpps} Mpps towards / {VhostFromDeviceMpps} Mpps from the trusted side): towards the device {(towards is null ? "–" : F(towards.Mpps))} Mpps; through the loopback (client → broker → device → broker → client, both directions on one broker core) {(through is null ? "–" : F(through.Mpps))} Mpps";
+        var from = Find(run, x => x.Traffic == "RxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.Wake == "Poll");
+        var fromDirect = Find(run, x => x.Traffic == "RxOnly" && x.Clients == 1 && x.Batch == 64 && x.FrameSize == 64 && x.Wake == "Poll", Modes.DirectMap);
+        string fromRatio = from is not null && fromDirect is { Ok: true, Mpps: > 0 } ? $" (DirectMap {F(fromDirect.Mpps)} Mpps, ratio {F(from.Mpps / fromDirect.Mpps)})" : "";
+        yield return $"6. against DPDK vhost-user on these VMs ({VhostTowardsDeviceMpps} Mpps towards / {VhostFromDeviceMpps} Mpps from the trusted side; `bench -- vhost` measures both in one run): towards the device {(towards is null ? "–" : F(towards.Mpps))} Mpps; from the device (generator wire → counting sink) {(from is null ? "–" : F(from.Mpps))} Mpps{fromRatio}; through the loopback (client → broker → device → broker → client, both directions on one broker core) {(through is null ? "–" : F(through.Mpps))} Mpps";
         var latencies = new[] { "Parallel", "Inline" }.Select(r => Find(run, x => x.Traffic == "Latency" && x.Rearm == r)).Where(x => x is not null).ToList();
         if (latencies.Count == 0)
         {

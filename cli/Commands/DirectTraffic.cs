@@ -104,7 +104,7 @@ internal static class DirectTraffic
     }
 
     /// <summary>sink through a DirectMap queue: the driver arms the device RX ring itself.</summary>
-    public static int Sink(string socket, long count, double seconds, int batch, double idleExit, CancellationToken token)
+    public static int Sink(string socket, long count, double seconds, int batch, double idleExit, bool countOnly, CancellationToken token)
     {
         using var client = MediatorClient.Connect(socket, "sink");
         if (!Granted(client, "directmap"))
@@ -115,7 +115,7 @@ internal static class DirectTraffic
         using var driver = new DirectMapDriver(client.OpenDirectQueue(geometry));
         Console.WriteLine($"READY {MacAddress.Format(driver.Mac)}");
         var deadline = new Deadline(seconds, count, token);
-        var check = new SequenceCheck();
+        var check = new SequenceCheck(verify: !countOnly);
         long lastArrival = Stopwatch.GetTimestamp();
         long idleTicks = (long)(idleExit * Stopwatch.Frequency);
         ulong frameMask = ~((ulong)geometry.FrameSize - 1);
@@ -176,51 +176,5 @@ internal static class DirectTraffic
         }
         Console.Error.WriteLine($"--mode {mode}: the broker's policy grants this client {client.Mode} (start it with --Broker:EnableUnsafeModes=true --Broker:DefaultPolicy:Mode={wanted})");
         return false;
-    }
-
-    /// <summary>The sink's verification: checksum, and sequence numbers per generator only going up.</summary>
-    private sealed class SequenceCheck
-    {
-        private readonly Dictionary<uint, ulong> _last = [];
-        private long _verified, _corrupt, _outOfOrder, _gaps;
-
-        public long Received { get; private set; }
-
-        public void Add(ReadOnlySpan<byte> frame, bool ok)
-        {
-            if (!ok)
-            {
-                return;
-            }
-            Received++;
-            if (!TestFrame.TryVerify(frame, out uint generator, out ulong sequence))
-            {
-                _corrupt++;
-                return;
-            }
-            _verified++;
-            if (_last.TryGetValue(generator, out ulong previous))
-            {
-                if (sequence <= previous)
-                {
-                    _outOfOrder++;
-                }
-                else if (sequence != previous + 1)
-                {
-                    _gaps += (long)(sequence - previous - 1);
-                }
-            }
-            else if (sequence != 0)
-            {
-                _gaps += (long)sequence;
-            }
-            _last[generator] = sequence;
-        }
-
-        public RunReport Report(double seconds, string mac) => new()
-        {
-            Role = "sink", Received = Received, Verified = _verified, Corrupt = _corrupt, OutOfOrder = _outOfOrder, Gaps = _gaps,
-            Seconds = seconds, Mpps = Received / seconds / 1e6, Mac = mac, LastSequence = _last.Count == 0 ? -1 : (long)_last.Values.Max(),
-        };
     }
 }

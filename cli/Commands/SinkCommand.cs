@@ -22,10 +22,15 @@ internal static class SinkCommand
         var wait = CommonOptions.Wait();
         var idle = new Option<double>("--idle-exit") { Description = "Exit after this many seconds without frames once some arrived (0: never)", DefaultValueFactory = _ => 0 };
         var mode = CommonOptions.Mode();
-        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle, wait, mode };
+        var countOnly = new Option<bool>("--count-only")
+        {
+            Description = "Count frames without verifying them, as testpmd's rxonly does (for traffic that is not pktgen's, e.g. the broker's Generator wire)",
+        };
+        var command = new Command("sink", "Receive frames, verify sequence numbers and checksums") { socket, count, duration, batch, idle, wait, mode, countOnly };
         command.SetAction((r, token) => Task.FromResult(r.GetValue(mode) == "directmap"
-            ? DirectTraffic.Sink(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), token)
-            : Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), r.GetValue(wait), token, r.GetValue(mode) == "txdirect")));
+            ? DirectTraffic.Sink(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), r.GetValue(countOnly), token)
+            : Run(r.GetValue(socket)!, r.GetValue(count), r.GetValue(duration), r.GetValue(batch), r.GetValue(idle), r.GetValue(wait), r.GetValue(countOnly),
+                r.GetValue(mode) == "txdirect", token)));
         return command;
     }
 
@@ -35,7 +40,7 @@ internal static class SinkCommand
         FrameSize = 2048, FrameCount = 16384, TxSize = 64, CompletionSize = 64, FillSize = 8192, RxSize = 8192,
     };
 
-    private static int Run(string socket, long count, double seconds, int batch, double idleExit, WaitMode wait, CancellationToken token, bool txDirect = false)
+    private static int Run(string socket, long count, double seconds, int batch, double idleExit, WaitMode wait, bool countOnly, bool txDirect, CancellationToken token)
     {
         using var client = MediatorClient.Connect(socket, "sink");
         if (txDirect && !DirectTraffic.Granted(client, "txdirect"))
@@ -52,16 +57,15 @@ internal static class SinkCommand
         using var mark = new ProgressMark();
         using var stop = new StopSignal(token);
         var deadline = new Deadline(seconds, count, stop.Token);
-        long received = 0, verified = 0, corrupt = 0, outOfOrder = 0, gaps = 0;
-        var last = new Dictionary<uint, ulong>();
+        var check = new SequenceCheck(verify: !countOnly);
         long lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
         long idleTicks = (long)(idleExit * System.Diagnostics.Stopwatch.Frequency);
-        while (!deadline.Reached(received))
+        while (!deadline.Reached(check.Received))
         {
             uint n = queue.PeekRx((uint)batch, out uint index);
             if (n == 0)
             {
-                if (idleTicks > 0 && received > 0 && System.Diagnostics.Stopwatch.GetTimestamp() - lastArrival > idleTicks)
+                if (idleTicks > 0 && check.Received > 0 && System.Diagnostics.Stopwatch.GetTimestamp() - lastArrival > idleTicks)
                 {
                     break;
                 }
@@ -82,34 +86,7 @@ internal static class SinkCommand
             {
                 var entry = queue.RxAt(index + i);
                 ulong frameStart = entry.Offset & ~(ulong)(queue.Geometry.FrameSize - 1);
-                if (entry.Status == 0)
-                {
-                    received++;
-                    if (TestFrame.TryVerify(queue.Frame(entry.Offset, (int)entry.Length), out uint generator, out ulong sequence))
-                    {
-                        verified++;
-                        if (last.TryGetValue(generator, out ulong previous))
-                        {
-                            if (sequence <= previous)
-                            {
-                                outOfOrder++;
-                            }
-                            else if (sequence != previous + 1)
-                            {
-                                gaps += (long)(sequence - previous - 1);
-                            }
-                        }
-                        else if (sequence != 0)
-                        {
-                            gaps += (long)sequence;
-                        }
-                        last[generator] = sequence;
-                    }
-                    else
-                    {
-                        corrupt++;
-                    }
-                }
+                check.Add(entry.Status == 0 ? queue.Frame(entry.Offset, (int)entry.Length) : default, entry.Status == 0);
                 if (i < posted)
                 {
                     queue.FillSlot(fill + i).Offset = frameStart;
@@ -120,7 +97,7 @@ internal static class SinkCommand
                 }
             }
             queue.ReleaseRx(n);
-            mark.Update(received);
+            mark.Update(check.Received);
             if (posted != 0)
             {
                 queue.SubmitFill(posted);
@@ -129,13 +106,8 @@ internal static class SinkCommand
         }
         double elapsed = deadline.Elapsed;
         var cpu = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
-        var report = new RunReport
-        {
-            Role = "sink", Received = received, Verified = verified, Corrupt = corrupt, OutOfOrder = outOfOrder, Gaps = gaps,
-            Seconds = elapsed, Mpps = received / elapsed / 1e6, Mac = MacAddress.Format(queue.Mac),
-            LastSequence = last.Count == 0 ? -1 : (long)last.Values.Max(), CpuSeconds = cpu, Kicks = queue.Kicks,
-        };
+        var report = check.Report(elapsed, MacAddress.Format(queue.Mac)) with { CpuSeconds = cpu, Kicks = queue.Kicks };
         Console.WriteLine(report.ToLine());
-        return corrupt == 0 && outOfOrder == 0 ? 0 : 1;
+        return check.Corrupt == 0 && check.OutOfOrder == 0 ? 0 : 1;
     }
 }
