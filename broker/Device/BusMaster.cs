@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
+using Mediator.Native;
 
 namespace Mediator.Broker.Device;
 
@@ -47,7 +47,11 @@ internal sealed unsafe class BusMaster
         return true;
     }
 
-    /// <summary>Writes <paramref name="length"/> bytes from <paramref name="source"/> to <paramref name="bus"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="length"/> bytes from <paramref name="source"/> to <paramref name="bus"/>; outside
+    /// the interrupt page with streaming stores, which the caller orders with <see cref="StreamingFence"/>
+    /// before the release store that publishes them.
+    /// </summary>
     public bool Write(int queue, ulong bus, void* source, uint length)
     {
         if (!Translate(bus, length, out byte* host, out BusRegion? region))
@@ -64,40 +68,18 @@ internal sealed unsafe class BusMaster
         }
         else
         {
-            StreamingCopy(host, (byte*)source, length);
+            // As a NIC's DMA write lands: around this core's caches. The buffer is one the driver's core
+            // reads next; a cached copy would first fetch each of its lines for ownership from that core
+            // (what profiles of the RX path showed first). Weakly ordered: the caller fences
+            // (StreamingFence) before the release store of the descriptor's DD.
+            StreamingStore.Copy(host, (byte*)source, length);
         }
         return true;
     }
 
-    /// <summary>
-    /// Copies as a NIC's DMA write lands: around this core's caches. The destination is a buffer the
-    /// driver's core reads next, so a cached copy here would cost a read-for-ownership of a line that
-    /// core holds, per line (what profiles of the RX path showed first); streaming stores invalidate it
-    /// instead. They are weakly ordered: callers must <see cref="StreamingFence"/> before the release
-    /// store that publishes the data (the descriptor's DD).
-    /// </summary>
-    private static void StreamingCopy(byte* host, byte* source, uint length)
-    {
-        uint i = 0;
-        if (Sse2.IsSupported && ((nuint)host & 15) == 0)
-        {
-            for (; i + 16 <= length; i += 16)
-            {
-                Sse2.StoreAlignedNonTemporal(host + i, Sse2.LoadVector128(source + i));
-            }
-        }
-        Unsafe.CopyBlockUnaligned(host + i, source + i, length - i);
-    }
-
     /// <summary>Orders the streaming stores of earlier <see cref="Write"/>s before every later store (SFENCE).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StreamingFence()
-    {
-        if (Sse.IsSupported)
-        {
-            Sse.StoreFence();
-        }
-    }
+    public static void StreamingFence() => StreamingStore.Fence();
 
     /// <summary>
     /// Writes one 32-bit value with release semantics (TX DD write-back, MSI-X message): everything the

@@ -50,11 +50,7 @@ internal static class RxPath
         while (cleaned != armed && written < max && driver.RxDone(cleaned, out uint length, out bool error))
         {
             ulong offset = s.RxShadow[cleaned & driver.RxMask];
-            ref Completion c = ref rx[slot + written];
-            c.Offset = offset;
-            c.Length = length;
-            c.Status = (ushort)(error ? RequestStatus.DeviceError : RequestStatus.Ok);
-            c.Reserved = 0;
+            CompletionStore.Write(ref rx[slot + written], offset, length, error ? RequestStatus.DeviceError : RequestStatus.Ok);
             s.Ownership.ReleaseRx((uint)(offset >> s.FrameShift));
             bytes += length;
             written++;
@@ -70,7 +66,7 @@ internal static class RxPath
             }
             return 0;
         }
-        rx.Submit(written);
+        CompletionStore.Publish(rx, written);
         if (delivered != 0)
         {
             // Release: the device slots below RxCleaned are free for the re-arm worker (which

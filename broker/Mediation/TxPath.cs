@@ -46,7 +46,7 @@ internal static class TxPath
                 break;
             }
             ref TxRequest done = ref s.TxShadow[descriptors & driver.TxMask];
-            completions[slot + written] = new Completion { Offset = done.Offset, Length = done.Length, Status = (ushort)RequestStatus.Ok };
+            CompletionStore.Write(ref completions[slot + written], done.Offset, done.Length, RequestStatus.Ok);
             s.Ownership.ReleaseTx((uint)(done.Offset >> s.FrameShift));
             bytes += done.Length;
             written++;
@@ -92,7 +92,7 @@ internal static class TxPath
 
         if (written != 0)
         {
-            completions.Submit(written);
+            CompletionStore.Publish(completions, written);
         }
         // A sleeping client is signalled moderated (SleeperNotifier): while more of its frames are at the
         // device, once per batch of completions; never twice for one sleep.
