@@ -38,7 +38,7 @@ public static class Report
         "point", "group", "mode", "repeat", "status", "traffic", "batch", "frame_size", "clients", "pacing", "line_rate_mpps", "wake", "rearm",
         "seconds", "mpps", "gbps", "tx_mpps", "rx_mpps", "drop_mpps", "broker_ns_per_pkt", "broker_cycles_per_pkt", "broker_cores",
         "client_ns_per_pkt", "client_cores", "signals_per_pkt", "signals_per_batch", "broker_wakeups_per_pkt", "vol_switches_per_pkt",
-        "preemptions_per_s", "fairness", "p50_us", "p99_us", "p999_us", "latency_samples", "corrupt", "dma_violations",
+        "preemptions_per_s", "fairness", "p50_us", "p99_us", "p999_us", "latency_samples", "corrupt", "dma_violations", "line_round_trip_ns",
     ];
 
     public static string Csv(IEnumerable<PointResult> points)
@@ -52,7 +52,7 @@ public static class Report
                 r.Point, r.Group, r.Mode, r.Repeat, r.Status, r.Traffic, r.Batch, r.FrameSize, r.Clients, r.Pacing, r.LineRateMpps, r.Wake, r.Rearm,
                 r.Seconds, r.Mpps, r.Gbps, r.TxMpps, r.RxMpps, r.DropMpps, r.BrokerNsPerPacket, r.BrokerCyclesPerPacket, r.BrokerCores,
                 r.ClientNsPerPacket, r.ClientCores, r.SignalsPerPacket, r.SignalsPerBatch, r.BrokerWakeupsPerPacket, r.VoluntarySwitchesPerPacket,
-                r.PreemptionsPerSecond, r.Fairness, r.P50Us, r.P99Us, r.P999Us, r.LatencySamples, r.Corrupt, r.DmaViolations,
+                r.PreemptionsPerSecond, r.Fairness, r.P50Us, r.P99Us, r.P999Us, r.LatencySamples, r.Corrupt, r.DmaViolations, r.LineRoundTripNs ?? double.NaN,
             ];
             sb.AppendLine(string.Join(',', v.Select(Field)));
         }
@@ -92,8 +92,8 @@ public static class Report
         sb.AppendLine(CultureInfo.InvariantCulture, $"- method: real processes (`mediator broker`, `pktgen`, `sink`); device stepped inline by the broker's data-path thread; {(run.Settings.Pin ? "pinned: broker on CPU 0, every client on CPU 1" : "not pinned (the scheduler places every thread)")}; warm-up {run.Settings.Warmup} s, window {run.Settings.Measure} s, {run.Settings.Repeats} repeat(s), modes interleaved per point; medians over repeats");
         sb.AppendLine("- rates from the broker's counters over the window (TxSent, RxDelivered); CPU from /proc/PID/stat utime+stime of every process (10 ms ticks); signals = eventfd writes (client kicks + broker notifications) per packet; vol. switches = voluntary context switches of all threads of all processes (blocking syscalls that slept)");
         sb.AppendLine();
-        sb.AppendLine("| point | mode | Mpps | Gbit/s | broker ns/pkt (cycles) | broker cores | client ns/pkt | signals/pkt | vol. sw/pkt | drops Mpps | fairness | p50/p99/p99.9 µs | Mediated/DirectMap |");
-        sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        sb.AppendLine("| point | mode | Mpps | Gbit/s | broker ns/pkt (cycles) | broker cores | client ns/pkt | signals/pkt | vol. sw/pkt | drops Mpps | fairness | p50/p99/p99.9 µs | line RTT ns | Mediated/DirectMap |");
+        sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var (point, first, byMode) in ByPoint(run))
         {
             byMode.TryGetValue(Modes.Baseline, out var baseline);
@@ -102,13 +102,13 @@ public static class Report
                 if (r is null)
                 {
                     string status = run.Points.First(x => x.Point == point && x.Mode == mode).Status;
-                    sb.AppendLine(CultureInfo.InvariantCulture, $"| {point} | {mode} | {Escape(status)} |||||||||||");
+                    sb.AppendLine(CultureInfo.InvariantCulture, $"| {point} | {mode} | {Escape(status)} ||||||||||||");
                     continue;
                 }
                 string ratio = mode != Modes.Mediated ? "" : baseline is null ? "n/a (DirectMap not available)" : F(r.Mpps / baseline.Mpps, "0.000");
                 string latency = r.LatencySamples > 0 ? $"{F(r.P50Us, "0.0")} / {F(r.P99Us, "0.0")} / {F(r.P999Us, "0.0")}" : "";
                 sb.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {point} | {mode} | {F(r.Mpps)} | {F(r.Gbps)} | {F(r.BrokerNsPerPacket, "0")} ({F(r.BrokerCyclesPerPacket, "0")}) | {F(r.BrokerCores)} | {F(r.ClientNsPerPacket, "0")} | {F(r.SignalsPerPacket, "0.0000")} | {F(r.VoluntarySwitchesPerPacket, "0.0000")} | {F(r.DropMpps)} | {(r.ClientMpps.Length > 1 ? F(r.Fairness, "0.000") : "")} | {latency} | {ratio} |");
+                    $"| {point} | {mode} | {F(r.Mpps)} | {F(r.Gbps)} | {F(r.BrokerNsPerPacket, "0")} ({F(r.BrokerCyclesPerPacket, "0")}) | {F(r.BrokerCores)} | {F(r.ClientNsPerPacket, "0")} | {F(r.SignalsPerPacket, "0.0000")} | {F(r.VoluntarySwitchesPerPacket, "0.0000")} | {F(r.DropMpps)} | {(r.ClientMpps.Length > 1 ? F(r.Fairness, "0.000") : "")} | {latency} | {(r.LineRoundTripNs is { } rtt ? F(rtt, "0") : "")} | {ratio} |");
             }
         }
         sb.AppendLine();

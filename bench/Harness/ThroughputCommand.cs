@@ -134,6 +134,7 @@ public static class ThroughputCommand
         var started = DateTime.UtcNow;
         var watch = Stopwatch.StartNew();
         BrokerProcess? broker = null;
+        double? lineRoundTrip = machine.LineRoundTripNs;
 
         void RunAll(Action<string, int> progress)
         {
@@ -153,13 +154,15 @@ public static class ThroughputCommand
                     {
                         broker?.Dispose();
                         broker = null;
+                        // With no broker or client running: where the vCPUs sit now (see CacheLineProbe).
+                        lineRoundTrip = CacheLineProbe.RoundTripNanoseconds();
                         broker = BrokerProcess.Start(p, mode, Path.GetTempPath());
                         if (settings.Pin)
                         {
                             Affinity.Pin(broker.Process.Pid, 0);
                         }
                     }
-                    results.Add(runner.Run(p, mode, repeat, broker, outDir));
+                    results.Add(runner.Run(p, mode, repeat, broker, outDir) with { LineRoundTripNs = lineRoundTrip });
                 }
                 progress("done", order.Count);
             }
