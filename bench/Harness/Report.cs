@@ -77,6 +77,51 @@ public static class Report
     public static IEnumerable<(string Point, PointResult First, Dictionary<string, PointResult?> ByMode)> ByPoint(HarnessRun run) =>
         run.Points.GroupBy(r => r.Point).Select(g => (g.Key, g.First(), g.GroupBy(r => r.Mode).ToDictionary(m => m.Key, m => Median(m))));
 
+    /// <summary>Round trips below this are "near" (the two vCPUs share a cache); at or above, "far".</summary>
+    public const double NearRoundTripNs = 150;
+
+    /// <summary>"near", "far", or "?" (not measured): where the vCPUs sat when this point's broker started.</summary>
+    public static string Regime(PointResult r) => r.LineRoundTripNs switch { null => "?", < NearRoundTripNs => "near", _ => "far" };
+
+    // Mediated against DirectMap with both sides' repeats taken in the same regime: a ratio of medians
+    // from different regimes compares the hypervisor's placements, not the modes.
+    private static void AppendByRegime(StringBuilder sb, HarnessRun run)
+    {
+        var rows = new List<string>();
+        foreach (var point in run.Points.GroupBy(r => r.Point))
+        {
+            var cells = new List<string>();
+            foreach (string regime in new[] { "near", "far" })
+            {
+                var med = point.Where(r => r.Mode == Modes.Mediated && Regime(r) == regime && r.Ok).ToList();
+                var dm = point.Where(r => r.Mode == Modes.Baseline && Regime(r) == regime && r.Ok).ToList();
+                var (a, b) = (Median(med), Median(dm));
+                cells.Add(a is null ? "| – | – | –" : b is null
+                    ? $"| {F(a.Mpps)} ({med.Count}) | – | –"
+                    : $"| {F(a.Mpps)} ({med.Count}) | {F(b.Mpps)} ({dm.Count}) | {F(a.Mpps / b.Mpps, "0.000")}");
+            }
+            if (point.Any(r => r.Mode == Modes.Baseline && r.Ok))
+            {
+                rows.Add($"| {point.Key} {string.Join(' ', cells)} |");
+            }
+        }
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"## Mediated / DirectMap by regime (near: cache-line round trip < {NearRoundTripNs:0} ns; far: at or above)");
+        sb.AppendLine();
+        sb.AppendLine("Medians of the repeats taken in each regime (how many in parentheses).");
+        sb.AppendLine();
+        sb.AppendLine("| point | near: Mediated Mpps | near: DirectMap Mpps | near: ratio | far: Mediated Mpps | far: DirectMap Mpps | far: ratio |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (string row in rows)
+        {
+            sb.AppendLine(row);
+        }
+    }
+
     private static string Ns(double? v) => v is { } ns ? ns.ToString("0", Inv) + " ns" : "not measured";
 
     private static string F(double v, string format = "0.00") => double.IsFinite(v) ? v.ToString(format, Inv) : "–";
@@ -111,6 +156,7 @@ public static class Report
                     $"| {point} | {mode} | {F(r.Mpps)} | {F(r.Gbps)} | {F(r.BrokerNsPerPacket, "0")} ({F(r.BrokerCyclesPerPacket, "0")}) | {F(r.BrokerCores)} | {F(r.ClientNsPerPacket, "0")} | {F(r.SignalsPerPacket, "0.0000")} | {F(r.VoluntarySwitchesPerPacket, "0.0000")} | {F(r.DropMpps)} | {(r.ClientMpps.Length > 1 ? F(r.Fairness, "0.000") : "")} | {latency} | {(r.LineRoundTripNs is { } rtt ? F(rtt, "0") : "")} | {ratio} |");
             }
         }
+        AppendByRegime(sb, run);
         sb.AppendLine();
         sb.AppendLine("## Targets (issue 6 / DESIGN.md §6), from this run");
         sb.AppendLine();

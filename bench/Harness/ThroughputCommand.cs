@@ -29,6 +29,7 @@ public static class ThroughputCommand
     public const string Usage = """
         usage: throughput [--full | --smoke] [--repeats N] [--warmup S] [--measure S] [--modes A,B]
                           [--only TEXT] [--out DIR] [--no-plots] [--quiet] [--pin]
+               throughput --report DIR
           (default)  quick profile, under a minute: batch 1/16/64/256 at 64 B, 1514 B, towards the
                      device, 4 clients, 10GbE pacing, eventfd wake-ups, inline re-arm, ping-pong latency
           --full     the whole sweep (batch x frame size, pacing 10/25GbE x frame size, 1-64 clients,
@@ -38,11 +39,16 @@ public static class ThroughputCommand
           --pin      the broker's threads on CPU 0 and every client's on CPU 1 (one broker core)
           --modes    modes to run, interleaved (default Mediated,TxDirect,DirectMap; unavailable ones are
                      reported as "not available")
+          --report   re-render summary.md, results.csv and the plots of an earlier run from its results.json
         Writes results.json, results.csv, summary.md and PNG plots into results/throughput/<UTC time>/.
         """;
 
     public static int Run(string[] args)
     {
+        if (args.Length == 2 && args[0] == "--report")
+        {
+            return Rerender(args[1]);
+        }
         HarnessSettings settings;
         try
         {
@@ -61,6 +67,21 @@ public static class ThroughputCommand
         }
         var run = Execute(settings);
         return run.Points.Any(r => r.Status.StartsWith("failed", StringComparison.Ordinal)) ? 1 : 0;
+    }
+
+    private static int Rerender(string dir)
+    {
+        string json = Path.Combine(dir, "results.json");
+        if (!File.Exists(json))
+        {
+            Console.Error.WriteLine($"--report: no results.json in {dir}");
+            return 2;
+        }
+        var run = System.Text.Json.JsonSerializer.Deserialize<HarnessRun>(File.ReadAllText(json), Report.Json)
+            ?? throw new InvalidDataException($"{json} holds no run");
+        Report.WriteAll(run, dir);
+        Console.WriteLine($"re-rendered {Path.Combine(dir, "summary.md")}");
+        return 0;
     }
 
     private static HarnessSettings Parse(string[] args)
