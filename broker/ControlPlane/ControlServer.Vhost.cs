@@ -231,7 +231,8 @@ internal sealed partial class ControlServer
         QueueSession session;
         try
         {
-            session = QueueFactory.Create(_device.Model, client.ClientId, 1, deviceQueue, geometry, client.Policy.MaxFrameLength, _throttleMicroseconds, mac: listener.Mac);
+            session = QueueFactory.Create(_device.Model, client.ClientId, 1, deviceQueue, geometry, client.Policy.MaxFrameLength, _throttleMicroseconds, mac: listener.Mac,
+                consumerInBroker: true);
         }
         catch (Exception e) when (e is NativeException or ArgumentException)
         {

@@ -56,7 +56,7 @@ public sealed unsafe class BusAddressSpace
     /// Makes <paramref name="length"/> bytes at <paramref name="host"/> visible at a fresh page-aligned
     /// bus address. The memory must stay valid until <see cref="Unmap"/> returns.
     /// </summary>
-    public BusRegion Map(string name, RegionKind kind, byte* host, long length, int ownerTag = -1)
+    public BusRegion Map(string name, RegionKind kind, byte* host, long length, int ownerTag = -1, bool streamDmaWrites = false)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (host == null)
@@ -72,7 +72,7 @@ public sealed unsafe class BusAddressSpace
         lock (_gate)
         {
             ulong bus = FindGap(span, out int insertAt);
-            var region = new BusRegion(_nextId++, name, kind, bus, host, length, ownerTag);
+            var region = new BusRegion(_nextId++, name, kind, bus, host, length, ownerTag, streamDmaWrites);
             BusRegion?[] regions = _regions;
             if (region.Id >= regions.Length)
             {

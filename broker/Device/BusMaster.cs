@@ -48,9 +48,9 @@ internal sealed unsafe class BusMaster
     }
 
     /// <summary>
-    /// Writes <paramref name="length"/> bytes from <paramref name="source"/> to <paramref name="bus"/>; outside
-    /// the interrupt page with streaming stores, which the caller orders with <see cref="StreamingFence"/>
-    /// before the release store that publishes them.
+    /// Writes <paramref name="length"/> bytes from <paramref name="source"/> to <paramref name="bus"/>; into a
+    /// region that streams DMA writes (<see cref="BusRegion.StreamDmaWrites"/>) with streaming stores, which
+    /// the caller orders with <see cref="StreamingFence"/> before the release store that publishes them.
     /// </summary>
     public bool Write(int queue, ulong bus, void* source, uint length)
     {
@@ -60,19 +60,17 @@ internal sealed unsafe class BusMaster
             return false;
         }
         _pending.Record(queue, DmaOp.Write, bus, length, region!);
-        if (region!.Kind == RegionKind.InterruptPage)
+        if (region!.StreamDmaWrites)
+        {
+            // Read next by another core (see BusRegion.StreamDmaWrites; what profiles of the RX path
+            // showed first). Weakly ordered: the caller fences (StreamingFence) before the DD store.
+            StreamingStore.Copy(host, (byte*)source, length);
+        }
+        else
         {
             // Plain copy: the caller publishes it with a later release store (descriptor status).
             Unsafe.CopyBlockUnaligned(host, source, length);
             Wrote(region, host, length);
-        }
-        else
-        {
-            // As a NIC's DMA write lands: around this core's caches. The buffer is one the driver's core
-            // reads next; a cached copy would first fetch each of its lines for ownership from that core
-            // (what profiles of the RX path showed first). Weakly ordered: the caller fences
-            // (StreamingFence) before the release store of the descriptor's DD.
-            StreamingStore.Copy(host, (byte*)source, length);
         }
         return true;
     }

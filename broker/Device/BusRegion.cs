@@ -17,8 +17,9 @@ public sealed unsafe class BusRegion
     internal long BytesWritten;
     internal long Violations;
 
-    internal BusRegion(int id, string name, RegionKind kind, ulong busAddress, byte* host, long length, int ownerTag)
+    internal BusRegion(int id, string name, RegionKind kind, ulong busAddress, byte* host, long length, int ownerTag, bool streamDmaWrites)
     {
+        StreamDmaWrites = streamDmaWrites;
         Id = id;
         Name = name;
         Kind = kind;
@@ -48,6 +49,15 @@ public sealed unsafe class BusRegion
 
     /// <summary>Who owns the memory (a client id; -1: the broker). Used by the audit's violation rule.</summary>
     public int OwnerTag { get; }
+
+    /// <summary>
+    /// Whether the model's DMA writes land here with streaming stores (around the broker's caches, as a
+    /// NIC's writes land in memory): for memory a process on another core reads next, where a cached
+    /// store would first fetch each line for ownership from that core. Memory the broker itself reads
+    /// next (a vhost-user port's queue) keeps cached stores. Only how the model's stores reach memory:
+    /// the device treats the bytes alike either way.
+    /// </summary>
+    public bool StreamDmaWrites { get; }
 
     /// <summary>Whether the region is still mapped.</summary>
     public bool IsMapped => Volatile.Read(ref _mapped) != 0;

@@ -37,7 +37,7 @@ internal sealed unsafe partial class QueueDriver : IDisposable
     /// <summary>Programs device queue <paramref name="queue"/> for a client whose UMEM is <paramref name="umem"/>.</summary>
     public QueueDriver(DeviceModel device, int queue, uint txSize, uint rxSize, uint bufferSize,
         MappedMemory umem, string owner, int ownerTag, ReadOnlySpan<byte> mac, int vector, uint throttleMicroseconds,
-        ClientMode mode = ClientMode.Mediated)
+        ClientMode mode = ClientMode.Mediated, bool consumerInBroker = false)
     {
         _port = device.Ports[0];
         _bus = device.Bus;
@@ -63,7 +63,7 @@ internal sealed unsafe partial class QueueDriver : IDisposable
         _rx = (RxDescriptor*)_rxMemory.Pointer;
         _txRegion = _bus.Map($"q{queue} tx ring", RegionKind.DeviceRing, _txMemory.Pointer, _txMemory.Length);
         _rxRegion = _bus.Map($"q{queue} rx ring", RegionKind.DeviceRing, _rxMemory.Pointer, _rxMemory.Length);
-        _umemRegion = _bus.Map($"umem {owner}", RegionKind.ClientUmem, umem.Pointer, umem.Length, ownerTag);
+        _umemRegion = _bus.Map($"umem {owner}", RegionKind.ClientUmem, umem.Pointer, umem.Length, ownerTag, streamDmaWrites: !consumerInBroker);
         UmemBusAddress = _umemRegion.BusAddress;
         // Broker-private TX header slots, one per TX descriptor, which only this queue's DMA reads (policy checks: TxHeaders.cs).
         _txHeaderMemory = MappedMemory.Private($"mediator-q{queue}-tx-headers", TxSize * TxHeaderSlot);

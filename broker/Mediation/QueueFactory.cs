@@ -16,9 +16,16 @@ internal static unsafe class QueueFactory
     /// <summary>The MAC the broker assigns device queue <paramref name="queue"/> (locally administered).</summary>
     public static byte[] MacFor(int queue) => [0x02, 0x4D, 0x44, 0x00, (byte)(queue >> 8), (byte)queue];
 
-    /// <summary>Creates the queue in <paramref name="mode"/> (unsafe modes: see <see cref="QueueSession.Mode"/>), steered by <paramref name="mac"/> (default <see cref="MacFor"/>). The caller sends the descriptors, then calls <see cref="QueueMemory.CloseDescriptors"/>.</summary>
+    /// <summary>
+    /// Creates the queue in <paramref name="mode"/> (unsafe modes: see <see cref="QueueSession.Mode"/>), steered by
+    /// <paramref name="mac"/> (default <see cref="MacFor"/>). <paramref name="consumerInBroker"/>: the queue's
+    /// client runs inside the broker (a vhost-user port), so its frames and completions are read on the data
+    /// path's own core and are written with cached stores. The caller sends the descriptors, then calls
+    /// <see cref="QueueMemory.CloseDescriptors"/>.
+    /// </summary>
     public static QueueSession Create(DeviceModel device, uint clientId, uint queueId, int deviceQueue,
-        QueueGeometry geometry, int maxFrameLength, uint throttleMicroseconds, ClientMode mode = ClientMode.Mediated, byte[]? mac = null)
+        QueueGeometry geometry, int maxFrameLength, uint throttleMicroseconds, ClientMode mode = ClientMode.Mediated, byte[]? mac = null,
+        bool consumerInBroker = false)
     {
         var layout = new QueueLayout(geometry);
         var owned = new List<IDisposable>();
@@ -52,8 +59,8 @@ internal static unsafe class QueueFactory
             // The device RX ring holds twice the fill ring, so every buffer the client can post at once
             // fits at the device (an 82599 ring keeps one slot free), and the fill ring always drains.
             var driver = Own(owned, new QueueDriver(device, deviceQueue, geometry.TxSize, geometry.FillSize * 2, geometry.FrameSize,
-                umem, tag, ownerTag: (int)(clientId << 8 | queueId & 0xFF), mac ?? MacFor(deviceQueue), vector: deviceQueue % 32, throttleMicroseconds, mode));
-            return new QueueSession(clientId, queueId, geometry, layout, maxFrameLength, memory, driver, events, mode);
+                umem, tag, ownerTag: (int)(clientId << 8 | queueId & 0xFF), mac ?? MacFor(deviceQueue), vector: deviceQueue % 32, throttleMicroseconds, mode, consumerInBroker));
+            return new QueueSession(clientId, queueId, geometry, layout, maxFrameLength, memory, driver, events, mode) { StreamCompletions = !consumerInBroker };
         }
         catch
         {

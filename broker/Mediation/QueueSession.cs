@@ -64,6 +64,12 @@ public sealed unsafe class QueueSession
     /// </summary>
     public ClientMode Mode { get; }
 
+    /// <summary>
+    /// Whether completion entries are written with streaming stores (<see cref="CompletionStore"/>): true when
+    /// the client reads them on another core; false for a client inside the broker (a vhost-user port).
+    /// </summary>
+    public bool StreamCompletions { get; init; } = true;
+
     /// <summary>Whether the broker takes TX requests and reaps the device TX ring (Mediated only).</summary>
     public bool BrokerDrivesTx => Mode == ClientMode.Mediated;
 

@@ -47,10 +47,11 @@ internal static class RxPath
         uint armed = Volatile.Read(ref s.RxArmed);
         uint cleaned = s.RxCleaned;
         long bytes = 0;
+        bool stream = s.StreamCompletions;
         while (cleaned != armed && written < max && driver.RxDone(cleaned, out uint length, out bool error))
         {
             ulong offset = s.RxShadow[cleaned & driver.RxMask];
-            CompletionStore.Write(ref rx[slot + written], offset, length, error ? RequestStatus.DeviceError : RequestStatus.Ok);
+            CompletionStore.Write(ref rx[slot + written], offset, length, error ? RequestStatus.DeviceError : RequestStatus.Ok, stream);
             s.Ownership.ReleaseRx((uint)(offset >> s.FrameShift));
             bytes += length;
             written++;

@@ -34,6 +34,8 @@ internal static class TxPath
         uint slot = completions.Producer;
         uint written = 0;
 
+        bool stream = s.StreamCompletions;
+
         // 1. Reap: frames whose last descriptor the device wrote DD into, in ring order.
         long bytes = 0;
         uint cleaned = s.TxCleaned;
@@ -46,7 +48,7 @@ internal static class TxPath
                 break;
             }
             ref TxRequest done = ref s.TxShadow[descriptors & driver.TxMask];
-            CompletionStore.Write(ref completions[slot + written], done.Offset, done.Length, RequestStatus.Ok);
+            CompletionStore.Write(ref completions[slot + written], done.Offset, done.Length, RequestStatus.Ok, stream);
             s.Ownership.ReleaseTx((uint)(done.Offset >> s.FrameShift));
             bytes += done.Length;
             written++;

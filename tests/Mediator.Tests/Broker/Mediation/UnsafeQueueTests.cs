@@ -46,6 +46,20 @@ public sealed unsafe class UnsafeQueueTests : IDisposable
         Close(s);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Device_writes_stream_into_a_queue_read_on_another_core_and_are_cached_for_one_read_in_the_broker(bool consumerInBroker)
+    {
+        var s = QueueFactory.Create(_model, clientId: 7, queueId: 1, deviceQueue: 1, Small, 1514, 0, consumerInBroker: consumerInBroker);
+        var umem = _model.Bus.FindRegion(s.Driver.UmemBusAddress)!;
+        Assert.Equal(RegionKind.ClientUmem, umem.Kind);
+        Assert.Equal(!consumerInBroker, umem.StreamDmaWrites);
+        Assert.Equal(!consumerInBroker, s.StreamCompletions);
+        Assert.False(_model.Bus.FindRegion(s.Driver.UmemBusAddress + (ulong)Small.UmemSize + BusAddressSpace.PageSize)?.StreamDmaWrites ?? false);
+        Close(s);
+    }
+
     [Fact]
     public void TxDirect_client_descriptor_naming_the_canary_makes_the_device_read_it_never_write_it()
     {
