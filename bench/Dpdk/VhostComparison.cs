@@ -72,7 +72,8 @@ public static partial class VhostComparison
                     foreach (var direction in new[] { Direction.TowardsBackEnd, Direction.FromBackEnd })
                     {
                         progress($"r{r + 1} {Dpdk} {Name(direction)}");
-                        points.Add(missing is not null ? Row(Dpdk, Name(direction), r) with { Status = "not available: " + missing } : RunDpdk(direction, settings, machine, r));
+                        points.Add(missing is not null ? Row(Dpdk, Name(direction), r) with { Status = "not available: " + missing }
+                            : RunDpdk(direction, settings, machine, r) with { LineRoundTripNs = CacheLineProbe.RoundTripNanoseconds() });
                     }
                 }
                 if (settings.Parts.Contains("mediator"))
@@ -80,7 +81,8 @@ public static partial class VhostComparison
                     foreach (string point in new[] { Towards, From })
                     {
                         progress($"r{r + 1} {MediatorVhost} {point}");
-                        points.Add(missing is not null ? Row(MediatorVhost, point, r) with { Status = "not available: " + missing } : RunMediatorVhost(point, settings, machine, r));
+                        points.Add(missing is not null ? Row(MediatorVhost, point, r) with { Status = "not available: " + missing }
+                            : RunMediatorVhost(point, settings, machine, r) with { LineRoundTripNs = CacheLineProbe.RoundTripNanoseconds() });
                     }
                 }
                 if (settings.Parts.Contains("library"))
@@ -88,7 +90,7 @@ public static partial class VhostComparison
                     foreach (string point in new[] { Towards, From, Loop })
                     {
                         progress($"r{r + 1} {MediatorLibrary} {point}");
-                        points.Add(RunLibrary(point, settings, machine, r, outDir));
+                        points.Add(RunLibrary(point, settings, machine, r, outDir) with { LineRoundTripNs = CacheLineProbe.RoundTripNanoseconds() });
                     }
                 }
             }
@@ -195,8 +197,10 @@ public static partial class VhostComparison
         sb.AppendLine(Inv, $"- 64-byte frames, burst/batch 64, one forwarding core per testpmd (back end CPU {DpdkVhostPair.BackEndCpu}, front end CPU {DpdkVhostPair.FrontEndCpu}), 512 × 2 MiB hugepages; warm-up {run.Settings.Warmup} s, window {run.Settings.Measure} s, {run.Settings.Repeats} repeat(s), medians");
         sb.AppendLine("- trusted side = net_vhost testpmd or the broker; untrusted side = virtio-user testpmd or the library clients; CPU from /proc/PID/stat over the window");
         sb.AppendLine();
-        sb.AppendLine("| direction | back end | front end | Mpps | trusted side cores | trusted ns/pkt | untrusted side cores | untrusted ns/pkt | / DPDK |");
-        sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        sb.AppendLine("Each point's cache-line round trip (\"line RTT\") is measured right after it, with its processes gone: the median repeat's is shown.");
+        sb.AppendLine();
+        sb.AppendLine("| direction | back end | front end | Mpps | trusted side cores | trusted ns/pkt | untrusted side cores | untrusted ns/pkt | line RTT ns | / DPDK |");
+        sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var dpdkTowards = Median(run, Dpdk, Towards);
         var dpdkFrom = Median(run, Dpdk, From);
         foreach (string point in new[] { Towards, From, Loop })
@@ -215,12 +219,12 @@ public static partial class VhostComparison
                 if (r is null)
                 {
                     string status = run.Points.First(p => p.Mode == mode && p.Point == point).Status;
-                    sb.AppendLine(Inv, $"| {direction} | {backEnd} | {frontEnd} | {status.Replace("|", "\\|", StringComparison.Ordinal)} |||||");
+                    sb.AppendLine(Inv, $"| {direction} | {backEnd} | {frontEnd} | {status.Replace("|", "\\|", StringComparison.Ordinal)} ||||||");
                     continue;
                 }
                 var reference = point == Towards ? dpdkTowards : dpdkFrom;
                 string ratio = mode == Dpdk || reference is null ? "" : F(r.Mpps / reference.Mpps, "0.00") + (point == Loop ? " (vs DPDK from)" : "");
-                sb.AppendLine(Inv, $"| {direction} | {backEnd} | {frontEnd} | {F(r.Mpps)} | {F(r.BrokerCores)} | {F(r.BrokerNsPerPacket, "0.0")} | {F(r.ClientCores)} | {F(r.ClientNsPerPacket, "0.0")} | {ratio} |");
+                sb.AppendLine(Inv, $"| {direction} | {backEnd} | {frontEnd} | {F(r.Mpps)} | {F(r.BrokerCores)} | {F(r.BrokerNsPerPacket, "0.0")} | {F(r.ClientCores)} | {F(r.ClientNsPerPacket, "0.0")} | {(r.LineRoundTripNs is { } rtt ? F(rtt, "0") : "")} | {ratio} |");
             }
         }
         sb.AppendLine();

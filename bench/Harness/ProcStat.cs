@@ -84,6 +84,34 @@ public readonly record struct ProcSample(double CpuSeconds, long Voluntary, long
         return sum;
     }
 
+    /// <summary>Whether every thread of <paramref name="pid"/> whose name starts with <paramref name="namePrefix"/> is asleep (state S or D); true if none is found.</summary>
+    public static bool ThreadsAsleep(int pid, string namePrefix)
+    {
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    int open = stat.IndexOf('(', StringComparison.Ordinal), close = stat.LastIndexOf(')');
+                    if (stat.AsSpan(open + 1, close - open - 1).StartsWith(namePrefix, StringComparison.Ordinal) && stat[close + 2] is not ('S' or 'D'))
+                    {
+                        return false;
+                    }
+                }
+                catch (IOException)
+                {
+                    // a thread ended while we looked
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return true;
+    }
+
     public static ProcSample operator -(ProcSample a, ProcSample b) =>
         new(a.CpuSeconds - b.CpuSeconds, a.Voluntary - b.Voluntary, a.Involuntary - b.Involuntary);
 
