@@ -376,7 +376,7 @@ internal sealed partial class ControlServer : IDisposable
             reply.RxRingBusAddress = driver.RxRingBusAddress;
             reply.RxRingSize = driver.RxSize;
             fds[1] = driver.RxRingFile!.Fd;
-            fds[2] = driver.Port.Bar0File.Fd;
+            fds[2] = driver.Port.ShareBar0().Fd;
             fds[3] = driver.Port.MsixTableFile.Fd;
             reply.FdCount = MapDeviceReply.DirectMapFdCount;
         }

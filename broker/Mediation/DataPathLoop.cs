@@ -27,6 +27,7 @@ internal sealed class DataPathLoop : PollingThread
     private readonly RearmSignal? _rearm;
     private readonly bool _inlineRearm;
     private readonly ILogger _logger;
+    private uint _round;
 
     // rearm: how to wake the parallel re-arm worker; null: this thread re-arms inline and also sleeps on the fill kicks.
     public DataPathLoop(DeviceModel device, bool inlineDevice, int budget, int idleSpins, TimeSpan drainTimeout, RearmSignal? rearm, ILogger logger)
@@ -46,16 +47,24 @@ internal sealed class DataPathLoop : PollingThread
     protected override int Round()
     {
         var sessions = Sessions.Sessions;
+        uint round = ++_round;
         int work = 0;
         for (int i = 0; i < sessions.Length; i++)
         {
-            if (sessions[i].Front is { } front) // a vhost-user port: its in-broker client posts first
+            var s = sessions[i];
+            s.Visited = IdlePolling.Visits(s, round, i);
+            s.RoundWork = 0;
+            if (!s.Visited)
             {
-                work += front.PumpTx();
+                continue;
             }
-            if (sessions[i].BrokerDrivesTx) // TxDirect and DirectMap clients write the device TX ring themselves
+            if (s.Front is { } front) // a vhost-user port: its in-broker client posts first
             {
-                work += TxPath.Run(sessions[i], _budget);
+                s.RoundWork += front.PumpTx();
+            }
+            if (s.BrokerDrivesTx) // TxDirect and DirectMap clients write the device TX ring themselves
+            {
+                s.RoundWork += TxPath.Run(s, _budget);
             }
         }
         if (_inlineRearm)
@@ -63,7 +72,10 @@ internal sealed class DataPathLoop : PollingThread
             // Before the device step, so buffers the client lent just now can take this step's frames.
             for (int i = 0; i < sessions.Length; i++)
             {
-                work += RxRearm.Run(sessions[i], _budget);
+                if (sessions[i].Visited)
+                {
+                    sessions[i].RoundWork += RxRearm.Run(sessions[i], _budget);
+                }
             }
         }
         if (_inlineDevice)
@@ -72,14 +84,21 @@ internal sealed class DataPathLoop : PollingThread
         }
         for (int i = 0; i < sessions.Length; i++)
         {
-            if (sessions[i].BrokerDrivesRx) // DirectMap clients reap the device RX ring themselves
+            var s = sessions[i];
+            if (!s.Visited)
             {
-                work += RxPath.Run(sessions[i], _budget, _rearm);
+                continue;
             }
-            if (sessions[i].Front is { } front)
+            if (s.BrokerDrivesRx) // DirectMap clients reap the device RX ring themselves
             {
-                work += front.PumpRx();
+                s.RoundWork += RxPath.Run(s, _budget, _rearm);
             }
+            if (s.Front is { } front)
+            {
+                s.RoundWork += front.PumpRx();
+            }
+            IdlePolling.Account(s, s.RoundWork);
+            work += s.RoundWork;
         }
         return work;
     }
@@ -133,6 +152,7 @@ internal sealed class DataPathLoop : PollingThread
         sessions = Sessions.Sessions;
         for (int i = 0; i < sessions.Length; i++)
         {
+            sessions[i].IdleRounds = 0; // woken: visit every session until it is quiet again
             sessions[i].TxRequests.ClearNeedWakeup();
             sessions[i].Front?.ClearNeedWakeup();
             if (_inlineRearm)

@@ -160,6 +160,11 @@ public sealed unsafe class QueueSession
     internal uint RxArmed;
     /// <summary>Device RX descriptors delivered (free-running; written by the data path with release).</summary>
     internal uint RxCleaned;
+    /// <summary>Quiet visits of the data path in a row, up to <see cref="IdlePolling.RoundsBeforeBackoff"/> (data path).</summary>
+    internal int IdleRounds;
+    /// <summary>Whether the data path visits this session in its current round, and what it did there (data path).</summary>
+    internal bool Visited;
+    internal int RoundWork;
     /// <summary>Set while the queue closes: no new requests are taken.</summary>
     internal volatile bool Closing;
 

@@ -187,7 +187,7 @@ public sealed class LoopbackTests : IDisposable
     [Fact]
     public void Bar0_IsMemfdBacked_AndVisibleThroughAnotherMapping()
     {
-        using var second = Mediator.Native.MappedMemory.Map(_port.Bar0File, Registers.Bar0Size, Mediator.Native.MapAccess.ReadWrite);
+        using var second = Mediator.Native.MappedMemory.Map(_port.ShareBar0(), Registers.Bar0Size, Mediator.Native.MapAccess.ReadWrite);
         _port.WriteRegister(Registers.EITR(3), 0x1234);
         Assert.Equal(0x1234u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(second.Span[Registers.EITR(3)..]));
         Assert.NotEqual(0u, _port.ReadRegister(Registers.STATUS) & 2); // link up

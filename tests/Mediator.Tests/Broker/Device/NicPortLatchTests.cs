@@ -21,7 +21,7 @@ public sealed unsafe class NicPortLatchTests : IDisposable
     {
         _port = _model.AddPort(new NicPortOptions { QueueCount = 4 });
         _model.AddNullSink(_port);
-        _bar = MappedMemory.Map(_port.Bar0File, Registers.Bar0Size, MapAccess.ReadWrite);
+        _bar = MappedMemory.Map(_port.ShareBar0(), Registers.Bar0Size, MapAccess.ReadWrite);
     }
 
     public void Dispose()

@@ -93,7 +93,7 @@ public sealed unsafe class UnsafeQueueTests : IDisposable
         Assert.Null(s.Driver.DoorbellPage);
         int q = s.Driver.Queue;
         using var ring = MappedMemory.Map(s.Driver.TxRingFile!, s.Driver.TxSize * TxDescriptor.Size, MapAccess.ReadWrite);
-        using var bar = MappedMemory.Map(_port.Bar0File, Registers.Bar0Size, MapAccess.ReadWrite);
+        using var bar = MappedMemory.Map(_port.ShareBar0(), Registers.Bar0Size, MapAccess.ReadWrite);
         using var msix = MappedMemory.Map(_port.MsixTableFile, MsixEntry.TableSize, MapAccess.ReadWrite);
         uint* regs = (uint*)bar.Pointer;
 
