@@ -48,17 +48,7 @@ public sealed class ChildProcess : IDisposable
         info.UseShellExecute = false;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + info.FileName);
         var child = new ChildProcess(process);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                child._lines.CompleteAdding();
-            }
-            else
-            {
-                child._lines.Add(e.Data);
-            }
-        };
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -69,6 +59,27 @@ public sealed class ChildProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
+    }
+
+    // Runs on the process's reader thread, which can still deliver a line or the end of the stream after
+    // Dispose (the reader is not stopped by it): a throw here would be unhandled and end the whole process
+    // (a test host crashed on it once), and nobody reads the lines of a disposed child anyway.
+    private void OnLine(string? line)
+    {
+        try
+        {
+            if (line is null)
+            {
+                _lines.CompleteAdding();
+            }
+            else
+            {
+                _lines.Add(line);
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+        }
     }
 
     /// <summary>
