@@ -6,7 +6,8 @@ namespace Mediator.Cli;
 /// <summary>
 /// Another <c>mediator</c> process (the demo's broker, sink and pktgen), started from this same
 /// executable, with its stdout read line by line. Disposing kills it if it still runs, so no child
-/// outlives the demo or a test.
+/// outlives the demo or a test; if this process dies without disposing it, the child stops by itself
+/// (<see cref="ParentWatch"/>).
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {
@@ -35,6 +36,8 @@ public sealed class ChildProcess : IDisposable
     public static ChildProcess StartSelf(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = SelfStartInfo();
+        // The child stops by itself if this process dies without disposing it (ParentWatch).
+        info.Environment[ParentWatch.Variable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

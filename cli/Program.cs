@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Mediator.Cli;
 using Mediator.Cli.Commands;
+
+ParentWatch.StartIfAsked();
 
 var root = new RootCommand("Mediator: a safe ring-mediation runtime for fast packet I/O")
 {
