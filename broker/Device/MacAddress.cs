@@ -25,7 +25,12 @@ public static class MacAddress
         ulong mac = 0;
         for (int i = 0; i < 6; i++)
         {
-            mac |= (ulong)byte.Parse(parts[i], NumberStyles.HexNumber, CultureInfo.InvariantCulture) << (8 * i);
+            // TryParse: an out-of-range part ("100") is a malformed address too (FormatException, not Overflow).
+            if (!byte.TryParse(parts[i], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out byte b))
+            {
+                throw new FormatException($"not a MAC address: '{text}'");
+            }
+            mac |= (ulong)b << (8 * i);
         }
         return mac;
     }

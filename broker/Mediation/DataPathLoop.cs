@@ -136,8 +136,13 @@ internal sealed class DataPathLoop : PollingThread
             }
             // A deferred wake-up (none is left after an idle round; this only guards the invariant).
             blocked |= s.TxNotifier.Owed || s.RxNotifier.Owed;
-            blocked |= s.TxPosted != s.TxCleaned || s.FillRefusalsIn.Available() != 0
-                || (s.RxCleaned != Volatile.Read(ref s.RxArmed) && s.Driver.RxDone(s.RxCleaned, out _, out _))
+            bool delivery = s.FillRefusalsIn.Available() != 0
+                || (s.RxCleaned != Volatile.Read(ref s.RxArmed) && s.Driver.RxDone(s.RxCleaned, out _, out _));
+            if (delivery && s.IdleRounds >= IdlePolling.RoundsBeforeBackoff)
+            {
+                ready = true; // a quiet queue the last rounds skipped (IdlePolling): deliver now, not after a nap
+            }
+            blocked |= s.TxPosted != s.TxCleaned || delivery
                 // A client that rings the device's doorbell itself kicks only if it saw need-wakeup (set
                 // above, then a full fence): re-check its tail so a doorbell rung just before is not lost.
                 || (!s.BrokerDrivesTx && s.Driver.DeviceTxPending());

@@ -42,10 +42,18 @@ internal sealed class SleeperNotifier
     /// </summary>
     public bool ShouldSignal<T>(RingProducer<T> ring, bool wroteNow, bool moreComing) where T : unmanaged
     {
-        uint outstanding = ring.Outstanding(); // one fresh read of the client's consumer index
-        if (outstanding == 0 || !ring.ConsumerNeedsWakeup())
+        // The full fence in ConsumerNeedsWakeup comes first: read before it, the consumer index could be
+        // older than the client's last read (a load may pass our producer store), and a wake-up the client
+        // needs would look pending.
+        if (!ring.ConsumerNeedsWakeup())
         {
-            _deferred = 0; // it has read everything (it will be signalled for the next entries), or it polls
+            _deferred = 0; // it polls
+            return false;
+        }
+        uint outstanding = ring.Outstanding(); // one fresh read of the client's consumer index, after the fence
+        if (outstanding == 0)
+        {
+            _deferred = 0; // it has read everything: it will be signalled for the next entries
             return false;
         }
         uint consumer = ring.Producer - outstanding;

@@ -13,13 +13,16 @@ public sealed class GeneratorWireOptionsTests
         Assert.Contains("Broker:GeneratorDestinationMac: required", result.FailureMessage, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_destination_that_is_not_a_mac_is_refused_by_name()
+    [Theory]
+    [InlineData("02:00:00:00:00")]
+    [InlineData("02:00:00:00:00:100")] // a part out of a byte's range: refused, not an OverflowException
+    [InlineData("02:00:00:00:00:zz")]
+    public void A_destination_that_is_not_a_mac_is_refused_by_name(string mac)
     {
-        var result = new BrokerOptionsValidator().Validate(null, new BrokerOptions { Wire = WireKind.Generator, GeneratorDestinationMac = "02:00:00:00:00" });
+        var result = new BrokerOptionsValidator().Validate(null, new BrokerOptions { Wire = WireKind.Generator, GeneratorDestinationMac = mac });
 
         Assert.True(result.Failed);
-        Assert.Contains("'02:00:00:00:00' is not a MAC address", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains($"'{mac}' is not a MAC address", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]
