@@ -46,7 +46,7 @@ public sealed class TestPmd : IDisposable
         }
         if (!File.Exists(executable))
         {
-            return $"{executable} is missing (Debian package dpdk; .ci/run installs it)";
+            return $"{executable} is missing (Debian package dpdk-dev; .ci/run installs it)";
         }
         return null;
     }

@@ -34,6 +34,24 @@ internal static unsafe class CacheLineProbe
         return samples.Count == 0 ? null : samples[samples.Count / 2];
     }
 
+    /// <summary>
+    /// <see cref="RoundTripNanoseconds"/> with process <paramref name="pid"/> stopped (SIGSTOP, then SIGCONT
+    /// however the probe ends), so that its busy threads do not share the probe's CPUs.
+    /// </summary>
+    public static double? RoundTripNanosecondsWhileStopped(int pid)
+    {
+        const int SigStop = 19, SigCont = 18;
+        _ = Tmds.Linux.LibC.kill(pid, SigStop);
+        try
+        {
+            return RoundTripNanoseconds();
+        }
+        finally
+        {
+            _ = Tmds.Linux.LibC.kill(pid, SigCont);
+        }
+    }
+
     private static double? Measure()
     {
         // 128 bytes, aligned: the line and its adjacent-line prefetch partner hold nothing else.

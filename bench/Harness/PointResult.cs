@@ -71,7 +71,7 @@ public sealed record PointResult
     /// <summary>Frames that failed verification at a sink (must be 0), DMA violations (must be 0).</summary>
     public long Corrupt { get; init; }
     public long DmaViolations { get; init; }
-    /// <summary>The CPU 0 ↔ CPU 1 cache-line round trip measured just before this point ran (no client running, the broker idle), ns (<see cref="CacheLineProbe"/>).</summary>
+    /// <summary>The CPU 0 ↔ CPU 1 cache-line round trip measured just before this point ran (no client running, the broker stopped), ns (<see cref="CacheLineProbe"/>).</summary>
     public double? LineRoundTripNs { get; init; }
 
     public bool Ok => Status == "ok";

@@ -57,36 +57,18 @@ public readonly record struct ProcSample(double CpuSeconds, long Voluntary, long
     public static double ThreadCpuSeconds(int pid, string namePrefix)
     {
         double sum = 0;
-        try
+        foreach (string[] f in ThreadStats(pid, namePrefix))
         {
-            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                try
-                {
-                    string stat = File.ReadAllText(Path.Combine(task, "stat"));
-                    int open = stat.IndexOf('(', StringComparison.Ordinal), close = stat.LastIndexOf(')');
-                    if (!stat.AsSpan(open + 1, close - open - 1).StartsWith(namePrefix, StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-                    string[] f = stat[(close + 2)..].Split(' ');
-                    sum += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
-                }
-                catch (IOException)
-                {
-                    // a thread ended while we looked
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
+            sum += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
         }
         return sum;
     }
 
-    /// <summary>Whether every thread of <paramref name="pid"/> whose name starts with <paramref name="namePrefix"/> is asleep (state S or D); true if none is found.</summary>
-    public static bool ThreadsAsleep(int pid, string namePrefix)
+    // The fields after "(comm)" of each matching thread's /proc stat line (f[0] is field 3); threads
+    // that end while we look, or a process that is gone, yield nothing.
+    private static List<string[]> ThreadStats(int pid, string namePrefix)
     {
+        var stats = new List<string[]>();
         try
         {
             foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
@@ -95,9 +77,9 @@ public readonly record struct ProcSample(double CpuSeconds, long Voluntary, long
                 {
                     string stat = File.ReadAllText(Path.Combine(task, "stat"));
                     int open = stat.IndexOf('(', StringComparison.Ordinal), close = stat.LastIndexOf(')');
-                    if (stat.AsSpan(open + 1, close - open - 1).StartsWith(namePrefix, StringComparison.Ordinal) && stat[close + 2] is not ('S' or 'D'))
+                    if (stat.AsSpan(open + 1, close - open - 1).StartsWith(namePrefix, StringComparison.Ordinal))
                     {
-                        return false;
+                        stats.Add(stat[(close + 2)..].Split(' '));
                     }
                 }
                 catch (IOException)
@@ -109,7 +91,7 @@ public readonly record struct ProcSample(double CpuSeconds, long Voluntary, long
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-        return true;
+        return stats;
     }
 
     public static ProcSample operator -(ProcSample a, ProcSample b) =>

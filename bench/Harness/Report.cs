@@ -80,7 +80,7 @@ public static class Report
     /// <summary>Round trips below this are "near" (the two vCPUs share a cache); at or above, "far".</summary>
     public const double NearRoundTripNs = 150;
 
-    /// <summary>"near", "far", or "?" (not measured): where the vCPUs sat when this point's broker started.</summary>
+    /// <summary>"near", "far", or "?" (not measured): where the vCPUs sat just before this point ran.</summary>
     public static string Regime(PointResult r) => r.LineRoundTripNs switch { null => "?", < NearRoundTripNs => "near", _ => "far" };
 
     // Mediated against DirectMap with both sides' repeats taken in the same regime: a ratio of medians
@@ -199,7 +199,7 @@ public static class Report
         {
             foreach (string traffic in new[] { "TxOnly", "Pairs" })
             {
-                Func<PointResult, bool> paced = x => x.LineRateBitsPerSecond == rate && x.Traffic == traffic && x.FrameSize == 64 && x.Batch >= 32 && x.Rearm == "Parallel" && x.Clients == 1 && x.Wake == "Poll";
+                Func<PointResult, bool> paced = x => x.LineRateBitsPerSecond == rate && x.Traffic == traffic && x.FrameSize == 64 && x.Batch == 64 && x.Rearm == "Parallel" && x.Clients == 1 && x.Wake == "Poll";
                 var r = Find(run, paced);
                 var d = Find(run, paced, Modes.DirectMap);
                 string NoDirectMap = r is not null && d is { Ok: true } && d.Mpps > 0

@@ -43,9 +43,6 @@ public static class ThroughputCommand
         Writes results.json, results.csv, summary.md and PNG plots into results/throughput/<UTC time>/.
         """;
 
-    /// <summary>Longest wait for the broker's spinning threads to fall asleep before the cache-line probe (poll mode spins 1,000,000 idle rounds first).</summary>
-    private static readonly TimeSpan IdleBeforeProbe = TimeSpan.FromSeconds(2);
-
     public static int Run(string[] args)
     {
         if (args.Length == 2 && args[0] == "--report")
@@ -184,13 +181,9 @@ public static class ThroughputCommand
                         }
                     }
                     // Where the vCPUs sit now (see CacheLineProbe), measured with no client running and the
-                    // broker's spinning threads asleep (they sleep after their idle spins).
-                    var idleBy = DateTime.UtcNow + IdleBeforeProbe;
-                    while (DateTime.UtcNow < idleBy && !(ProcSample.ThreadsAsleep(broker.Process.Pid, "mediator-datapa") && ProcSample.ThreadsAsleep(broker.Process.Pid, "mediator-rx-rea")))
-                    {
-                        Thread.Sleep(10);
-                    }
-                    double? lineRoundTrip = CacheLineProbe.RoundTripNanoseconds();
+                    // broker stopped (a generator wire keeps its data path busy forever, and an idle one
+                    // wakes to spin again every second).
+                    double? lineRoundTrip = CacheLineProbe.RoundTripNanosecondsWhileStopped(broker.Process.Pid);
                     results.Add(runner.Run(p, mode, repeat, broker, outDir) with { LineRoundTripNs = lineRoundTrip });
                 }
                 progress("done", order.Count);

@@ -59,15 +59,7 @@ internal sealed partial class ControlServer
             {
                 continue; // not identified yet: its Hello will use the new rules
             }
-            var resolved = policies.Resolve(c.Peer, out var refusal);
-            if (refusal is not null)
-            {
-                Log.ReloadKeepsPolicy(_logger, c.ClientId, old.Name, refusal.Reason);
-                continue;
-            }
-            var next = resolved with { Mode = old.Mode, MaxQueues = old.MaxQueues, MaxUmemBytes = old.MaxUmemBytes, MaxFrameLength = old.MaxFrameLength };
-            var changes = next.ChangesFrom(old);
-            if (changes.Count == 0)
+            if (Reresolve(policies, c.Peer, old, c.ClientId, out var changes) is not { } next)
             {
                 continue;
             }
@@ -82,5 +74,25 @@ internal sealed partial class ControlServer
         changed += ReloadVhostPolicies(policies);
         Interlocked.Increment(ref _policyGeneration);
         Log.PoliciesReloaded(_logger, _connections.Count, changed);
+    }
+
+    /// <summary>
+    /// The policy a connected peer gets from reloaded rules: its packet rules (source MAC, VLAN, ethertypes,
+    /// rates) from the new rules, its mode and quotas kept (the queues and memory it holds were granted
+    /// under them). Null, logged when refused, when the new rules refuse the peer (it keeps its policy) or
+    /// change nothing; otherwise <paramref name="changes"/> lists what differs.
+    /// </summary>
+    private ClientPolicy? Reresolve(PolicyResolver policies, PeerCredentials peer, ClientPolicy old, uint clientId, out IReadOnlyList<string> changes)
+    {
+        changes = [];
+        var resolved = policies.Resolve(peer, out var refusal);
+        if (refusal is not null)
+        {
+            Log.ReloadKeepsPolicy(_logger, clientId, old.Name, refusal.Reason);
+            return null;
+        }
+        var next = resolved with { Mode = old.Mode, MaxQueues = old.MaxQueues, MaxUmemBytes = old.MaxUmemBytes, MaxFrameLength = old.MaxFrameLength };
+        changes = next.ChangesFrom(old);
+        return changes.Count == 0 ? null : next;
     }
 }

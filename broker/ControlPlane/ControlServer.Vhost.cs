@@ -63,16 +63,7 @@ internal sealed partial class ControlServer
             {
                 continue;
             }
-            var resolved = policies.Resolve(client.Peer, out var refusal);
-            if (refusal is not null)
-            {
-                Log.ReloadKeepsPolicy(_logger, client.Connection.ClientId, client.Policy.Name, refusal.Reason);
-                continue;
-            }
-            var old = client.Policy;
-            var next = resolved with { Mode = old.Mode, MaxQueues = old.MaxQueues, MaxUmemBytes = old.MaxUmemBytes, MaxFrameLength = old.MaxFrameLength };
-            var changes = next.ChangesFrom(old);
-            if (changes.Count == 0)
+            if (Reresolve(policies, client.Peer, client.Policy, client.Connection.ClientId, out var changes) is not { } next)
             {
                 continue;
             }

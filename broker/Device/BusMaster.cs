@@ -50,7 +50,7 @@ internal sealed unsafe class BusMaster
     /// <summary>
     /// Writes <paramref name="length"/> bytes from <paramref name="source"/> to <paramref name="bus"/>; into a
     /// region that streams DMA writes (<see cref="BusRegion.StreamDmaWrites"/>) with streaming stores, which
-    /// the caller orders with <see cref="StreamingFence"/> before the release store that publishes them.
+    /// the caller orders with <see cref="StreamingStore.Fence"/> before the release store that publishes them.
     /// </summary>
     public bool Write(int queue, ulong bus, void* source, uint length)
     {
@@ -63,7 +63,7 @@ internal sealed unsafe class BusMaster
         if (region!.StreamDmaWrites)
         {
             // Read next by another core (see BusRegion.StreamDmaWrites; what profiles of the RX path
-            // showed first). Weakly ordered: the caller fences (StreamingFence) before the DD store.
+            // showed first). Weakly ordered: the caller fences (StreamingStore.Fence) before the DD store.
             StreamingStore.Copy(host, (byte*)source, length);
         }
         else
@@ -74,10 +74,6 @@ internal sealed unsafe class BusMaster
         }
         return true;
     }
-
-    /// <summary>Orders the streaming stores of earlier <see cref="Write"/>s before every later store (SFENCE).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StreamingFence() => StreamingStore.Fence();
 
     /// <summary>
     /// Writes one 32-bit value with release semantics (TX DD write-back, MSI-X message): everything the

@@ -276,7 +276,7 @@ public sealed unsafe class DeviceModel : IDisposable
     {
         ThrowIfRunning();
         _wires = [.. _wires, wire];
-        if (wire.GetType().GetMethod(nameof(Wire.Poll))!.DeclaringType != typeof(Wire))
+        if (wire.IsSource)
         {
             _sources = [.. _sources, wire];
         }

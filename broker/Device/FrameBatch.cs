@@ -5,7 +5,7 @@ namespace Mediator.Broker.Device;
 
 /// <summary>
 /// A device-internal packet buffer: room for a fixed number of frames of up to <see cref="MaxFrameSize"/>
-/// bytes in one pinned array. Frames are packed one after another (each starts on a 64-byte line), so a
+/// bytes in one pinned array. Frames are packed one after another (each at a multiple of 64 bytes from the first), so a
 /// burst of small frames stays in a few KiB of cache instead of one 9.5 KiB slot each. A port fills one
 /// per TX burst and hands it to its wire in a single call; sources (generators, a TAP) fill one and hand
 /// it to <see cref="NicPort.Receive(FrameBatch)"/>. No allocation after construction.

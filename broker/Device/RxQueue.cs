@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Mediator.Native;
 using Mediator.Nic;
 
 namespace Mediator.Broker.Device;
@@ -201,7 +202,7 @@ internal sealed unsafe class RxQueue
 
     private void Publish()
     {
-        BusMaster.StreamingFence(); // the frames' streaming stores become visible before any DD below
+        StreamingStore.Fence(); // the frames' streaming stores (BusMaster.Write) become visible before any DD below
         _dma.FlushAudit(); // the audit counts every access made for these frames before the driver can see one DD
         for (int i = 0; i < _pendingCount; i++)
         {

@@ -29,11 +29,14 @@ internal static unsafe class CompletionStore
         }
     }
 
-    /// <summary>Makes the entries written so far visible before <paramref name="ring"/>'s new producer index (a fence, then the release store).</summary>
+    /// <summary>Makes the entries written so far visible before <paramref name="ring"/>'s new producer index: after streaming stores a fence, then the release store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Publish(Mediator.Rings.RingProducer<Completion> ring, uint count)
+    public static void Publish(Mediator.Rings.RingProducer<Completion> ring, uint count, bool stream)
     {
-        StreamingStore.Fence();
+        if (stream)
+        {
+            StreamingStore.Fence();
+        }
         ring.Submit(count);
     }
 }

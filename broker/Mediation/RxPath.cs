@@ -67,7 +67,7 @@ internal static class RxPath
             }
             return 0;
         }
-        CompletionStore.Publish(rx, written);
+        CompletionStore.Publish(rx, written, stream);
         if (delivered != 0)
         {
             // Release: the device slots below RxCleaned are free for the re-arm worker (which

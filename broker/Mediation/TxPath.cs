@@ -94,7 +94,7 @@ internal static class TxPath
 
         if (written != 0)
         {
-            CompletionStore.Publish(completions, written);
+            CompletionStore.Publish(completions, written, stream);
         }
         // A sleeping client is signalled moderated (SleeperNotifier): while more of its frames are at the
         // device, once per batch of completions; never twice for one sleep.

@@ -222,12 +222,12 @@ internal sealed unsafe class GuestMemory : IDisposable
 
     private static bool TrySealShrink(FileDescriptor fd)
     {
-        const int F_SEAL_SHRINK = 0x2;
-        if (fcntl(fd.Fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0)
+        const int shrink = (int)MemfdSeals.Shrink;
+        if (fcntl(fd.Fd, F_ADD_SEALS, shrink) == 0)
         {
             return true;
         }
         int seals = fcntl(fd.Fd, F_GET_SEALS);
-        return seals >= 0 && (seals & F_SEAL_SHRINK) != 0;
+        return seals >= 0 && (seals & shrink) != 0;
     }
 }

@@ -17,8 +17,10 @@ namespace Mediator.Broker.Vhost;
 /// it keeps the fill ring stocked and recycles completions. <see cref="PumpRx"/> copies each frame of
 /// the queue's RX ring into the guest's next RX buffer chain, writes the header, returns the chain in the
 /// used ring and signals the call eventfd if the guest wants it. It also arms the queue's fill entries
-/// at the device itself (the re-arm worker does not serve a vhost port). One copy each way, as DPDK's own
-/// vhost back end does; the guest's memory is touched only here, on the data-path thread.
+/// at the device itself (the re-arm worker does not serve a vhost port). One copy of the guest's bytes each
+/// way, as DPDK's own vhost back end does (a policy that checks headers adds the TX path's header copy,
+/// which guards nothing here: no client can write this queue's UMEM); the guest's memory is touched only
+/// here, on the data-path thread.
 /// </summary>
 internal sealed unsafe class VhostPort
 {

@@ -3,16 +3,15 @@ using Mediator.Control;
 namespace Mediator.Broker.Vhost;
 
 /// <summary>
-/// Why the broker refused a descriptor chain or an available index from a front end's virtqueue. Each
-/// has a counter (<see cref="VirtqRefusals.CounterFor"/>); a refused chain is still returned in the
-/// used ring (length 0), so it completes exactly once.
+/// Why the broker refused a descriptor chain from a front end's virtqueue. Each has a counter
+/// (<see cref="VirtqRefusals.CounterFor"/>); a refused chain is still returned in the used ring (length 0),
+/// so it completes exactly once. (An available index that jumps is refused by <c>SplitVirtqueue.Refresh</c>
+/// before any chain is read, and counted there.)
 /// </summary>
 internal enum VirtqRefusal
 {
     /// <summary>Not refused.</summary>
     None,
-    /// <summary>The available index moved by more than the ring size since the last chain taken.</summary>
-    AvailIndexJump,
     /// <summary>A head or next index outside the descriptor table.</summary>
     IndexOutOfRange,
     /// <summary>A chain longer than the ring: a loop.</summary>
@@ -33,7 +32,6 @@ internal static class VirtqRefusals
     /// <summary>The counter of <paramref name="refusal"/>.</summary>
     public static QueueCounter CounterFor(VirtqRefusal refusal) => refusal switch
     {
-        VirtqRefusal.AvailIndexJump => QueueCounter.VhostRefusedAvailIndexJump,
         VirtqRefusal.IndexOutOfRange => QueueCounter.VhostRefusedIndexOutOfRange,
         VirtqRefusal.ChainLoop => QueueCounter.VhostRefusedChainLoop,
         VirtqRefusal.Indirect => QueueCounter.VhostRefusedIndirect,

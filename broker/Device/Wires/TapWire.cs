@@ -104,6 +104,9 @@ public sealed unsafe class TapWire : Wire, IDisposable
     }
 
     /// <inheritdoc />
+    public override bool IsSource => true;
+
+    /// <inheritdoc />
     public override int Poll(int budget, long timestamp)
     {
         if (_detached)

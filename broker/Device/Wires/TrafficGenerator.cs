@@ -65,6 +65,9 @@ public sealed class TrafficGenerator : Wire
     }
 
     /// <inheritdoc />
+    public override bool IsSource => true;
+
+    /// <inheritdoc />
     public override int Poll(int budget, long timestamp)
     {
         long due = Math.Min(budget, _batch.Capacity);

@@ -10,6 +10,9 @@ public abstract class Wire
     /// <summary>Carries a burst <paramref name="from"/> transmitted. The batch is reused after the call returns.</summary>
     public abstract void Transmit(NicPort from, FrameBatch frames);
 
+    /// <summary>Whether this wire produces frames on its own (<see cref="Poll"/> does work): the device polls only such wires.</summary>
+    public virtual bool IsSource => false;
+
     /// <summary>Does source work (generate or read frames and deliver them); returns frames produced.</summary>
     public virtual int Poll(int budget, long timestamp) => 0;
 }

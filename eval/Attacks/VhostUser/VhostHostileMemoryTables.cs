@@ -21,7 +21,7 @@ public sealed class VhostHostileMemoryTables : VhostAttack
         var r = VhostGuest.Region;
         var small = r with { MemorySize = 1 << 20 };
         using var notMemory = new EventFd();
-        var (left, right) = UnixSocketPair();
+        var (left, right) = UnixStreamSocket.Pair();
         using (left)
         using (right)
         {
@@ -35,7 +35,7 @@ public sealed class VhostHostileMemoryTables : VhostAttack
                 ("wraps", VhostGuest.Table(r with { GuestPhysAddr = ulong.MaxValue - 4095 }), g => [g.MemoryFd.Fd]),
                 ("nine regions", VhostGuest.Table([.. Enumerable.Range(0, 9).Select(i => small with { GuestPhysAddr = (ulong)i << 30, UserspaceAddr = (ulong)i << 30 })]), g => [g.MemoryFd.Fd]),
                 ("eventfd as memory", VhostGuest.Table(r), _ => [notMemory.Handle.Fd]),
-                ("socket as memory", VhostGuest.Table(r), _ => [left.Fd]),
+                ("socket as memory", VhostGuest.Table(r), _ => [left.Handle.Fd]),
                 ("no fd", VhostGuest.Table(r), _ => []),
             ];
             foreach (var (name, table, fds) in cases)
@@ -49,15 +49,5 @@ public sealed class VhostHostileMemoryTables : VhostAttack
         using var faithful = VhostGuest.Connect(path);
         faithful.Start();
         context.Note("a faithful front end was served afterwards");
-    }
-
-    private static unsafe (FileDescriptor, FileDescriptor) UnixSocketPair()
-    {
-        int* fds = stackalloc int[2];
-        if (Tmds.Linux.LibC.socketpair(Tmds.Linux.LibC.AF_UNIX, Tmds.Linux.LibC.SOCK_STREAM | Tmds.Linux.LibC.SOCK_CLOEXEC, 0, fds) != 0)
-        {
-            NativeException.ThrowLastError("socketpair");
-        }
-        return (new FileDescriptor(fds[0]), new FileDescriptor(fds[1]));
     }
 }
